@@ -2,5 +2,8 @@
 //! invocation, explains every change, and hands the hardened command to the real docker.
 
 pub mod docker;
+pub mod suggest;
+pub mod plan;
+pub mod profile;
 pub mod rules;
 pub mod spec;

@@ -7,3 +7,6 @@
 pub mod flags;
 pub mod lexer;
 pub mod values;
+pub mod command;
+pub mod invocation;
+pub mod mounts;

@@ -1,22 +1,312 @@
-//! `env-secrets`: placeholder, being written.
+//! `env-secrets`: refuses secrets passed as environment variables, where `docker inspect`, the
+//! host's process list, shell history and every child process can read them.
+//!
+//! A variable is caught by its name or by its value's shape:
+//!
+//! * Name: the upper-cased name contains one of the `names` fragments. A fragment of six
+//!   characters or more (`PASSWORD`, `SECRET`, `API_KEY`, …) matches anywhere in the name
+//!   (`DBPASSWORD`, `API_KEYS`). A shorter one (`TOKEN`, `AUTH`) must match whole `_`-separated
+//!   words, so `BASIC_AUTH` and `GITHUB_TOKEN` are caught but `AUTHOR` and `MAX_TOKENS` are not.
+//!   Names ending in `_FILE` and values under `/run/secrets/` are references to a secret, not
+//!   secrets.
+//! * Value, whatever the name: a URL with a password (`scheme://user:pass@host`), an AWS access
+//!   key id (`AKIA`/`ASIA` and 16 upper-case letters or digits), a PEM private key, a GitHub token
+//!   (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`).
+//!
+//! A variable taken from hardrun's environment (`-e NAME`) has no value here and is not caught.
+//! No finding ever quotes a value: origins are already masked, and reasons name the variable.
 
 use crate::rules::{Context, Finding, Params, Rule, RuleKind, Severity};
-use crate::spec::ContainerSpec;
+use crate::spec::{ContainerSpec, EnvVar};
 
 pub const RULE: Rule = Rule {
     id: "env-secrets",
-    title: "",
-    severity: Severity::Low,
-    kind: RuleKind::Injection,
-    cis: &[],
-    owasp: &[],
-    protects: "",
-    may_break: "",
-    params: &[],
-    example: "",
+    title: "Do not pass secrets in environment variables",
+    severity: Severity::High,
+    kind: RuleKind::Refusal,
+    cis: &["4.10"],
+    owasp: &["Rule #12"],
+    protects: "Environment variables are readable through docker inspect, /proc on the host, \
+               shell history and crash dumps, and are inherited by every child process; a mounted \
+               secret file is readable only where it is mounted.",
+    may_break: "Images that only read secrets from the environment; most official images accept \
+                NAME_FILE pointing at a mounted secret. Names such as PASSWORD_POLICY are false \
+                positives: waive them with a reason.",
+    params: &[(
+        "names",
+        "PASSWORD, PASSWD, SECRET, TOKEN, API_KEY, APIKEY, PRIVATE_KEY, ACCESS_KEY, \
+         CREDENTIAL, AUTH",
+    )],
+    example: "docker run -e DB_PASSWORD=hunter2 postgres",
     assess,
 };
 
-fn assess(_: &ContainerSpec, _: &Params, _: &Context) -> Vec<Finding> {
-    Vec::new()
+const DEFAULT_NAMES: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+    "AUTH",
+];
+
+/// Fragments at least this long match anywhere in a name; shorter ones match whole words.
+const SUBSTRING_MIN_LEN: usize = 6;
+
+fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
+    let fragments: Vec<String> = match &params.names {
+        Some(names) => names
+            .iter()
+            .map(|n| n.trim().to_ascii_uppercase())
+            .collect(),
+        None => DEFAULT_NAMES.iter().map(|n| (*n).to_owned()).collect(),
+    };
+    let findings: Vec<Finding> = spec
+        .env
+        .iter()
+        .filter_map(|var| {
+            let reason = secret_reason(var, &fragments)?;
+            Some(Finding::Forbidden {
+                offending: var.origin.clone(),
+                reason,
+            })
+        })
+        .collect();
+    if findings.is_empty() {
+        vec![Finding::Satisfied(
+            "no environment variable looks like a secret".into(),
+        )]
+    } else {
+        findings
+    }
+}
+
+/// Why this variable looks like a secret. The reason names the variable, never its value.
+fn secret_reason(var: &EnvVar, fragments: &[String]) -> Option<String> {
+    let value = var.value.as_deref().filter(|v| !v.is_empty())?;
+    let name = &var.name;
+    let advice = format!(
+        "values given on the command line show in docker inspect and the process list: mount \
+         the secret as a file and pass its path in {name}_FILE"
+    );
+    if let Some(shape) = secret_shape(value) {
+        return Some(format!("the value of {name} looks like {shape}; {advice}"));
+    }
+    let upper = name.to_ascii_uppercase();
+    let is_reference = upper.ends_with("_FILE") || value.starts_with("/run/secrets/");
+    if !is_reference && fragments.iter().any(|f| name_matches(&upper, f)) {
+        return Some(format!("the variable {name} looks like a secret; {advice}"));
+    }
+    None
+}
+
+/// Whether an upper-cased name contains a fragment, by the rule in the module docs.
+fn name_matches(name: &str, fragment: &str) -> bool {
+    if fragment.is_empty() {
+        return false;
+    }
+    if fragment.len() >= SUBSTRING_MIN_LEN {
+        return name.contains(fragment);
+    }
+    let words: Vec<&str> = name.split('_').collect();
+    let wanted: Vec<&str> = fragment.split('_').collect();
+    words.windows(wanted.len()).any(|window| window == wanted)
+}
+
+/// What a value looks like, when its shape alone gives it away as a credential.
+fn secret_shape(value: &str) -> Option<&'static str> {
+    if has_url_password(value) {
+        Some("a url with a password")
+    } else if has_aws_access_key_id(value) {
+        Some("an aws access key id")
+    } else if value.contains("-----BEGIN ") && value.contains("PRIVATE KEY-----") {
+        Some("a pem private key")
+    } else if has_github_token(value) {
+        Some("a github token")
+    } else {
+        None
+    }
+}
+
+/// `scheme://user:password@host…` anywhere in the value.
+fn has_url_password(value: &str) -> bool {
+    value.match_indices("://").any(|(at, _)| {
+        let rest = &value[at + 3..];
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .is_some_and(|(user, password)| !user.is_empty() && !password.is_empty())
+    })
+}
+
+/// `AKIA` (long-term) or `ASIA` (temporary) followed by 16 upper-case letters or digits.
+fn has_aws_access_key_id(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.windows(20).any(|w| {
+        (w.starts_with(b"AKIA") || w.starts_with(b"ASIA"))
+            && w[4..]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    })
+}
+
+/// A GitHub token prefix followed by at least 20 token characters.
+fn has_github_token(value: &str) -> bool {
+    const PREFIXES: [&str; 6] = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"];
+    PREFIXES.iter().any(|prefix| {
+        value.match_indices(prefix).any(|(at, _)| {
+            value[at + prefix.len()..]
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                .count()
+                >= 20
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn var(name: &str, value: Option<&str>) -> EnvVar {
+        EnvVar {
+            name: name.into(),
+            value: value.map(str::to_owned),
+            origin: match value {
+                Some(_) => format!("-e {name}=***"),
+                None => format!("-e {name}"),
+            },
+        }
+    }
+
+    fn findings(vars: Vec<EnvVar>, params: &Params) -> Vec<Finding> {
+        let spec = ContainerSpec {
+            env: vars,
+            ..ContainerSpec::default()
+        };
+        assess(&spec, params, &Context::default())
+    }
+
+    fn caught(name: &str, value: &str) -> bool {
+        match &findings(vec![var(name, Some(value))], &Params::default())[..] {
+            [Finding::Forbidden { offending, .. }] => {
+                assert_eq!(offending, &format!("-e {name}=***"));
+                true
+            }
+            [Finding::Satisfied(_)] => false,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn catches_secret_names() {
+        for name in [
+            "DB_PASSWORD",
+            "DBPASSWORD",
+            "MYSQL_ROOT_PASSWORD",
+            "PGPASSWD",
+            "CLIENT_SECRET",
+            "GITHUB_TOKEN",
+            "TOKEN",
+            "STRIPE_API_KEY",
+            "API_KEYS",
+            "OPENAI_APIKEY",
+            "SSH_PRIVATE_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "GOOGLE_CREDENTIALS",
+            "BASIC_AUTH",
+            "AUTH_HEADER",
+            "db_password",
+        ] {
+            assert!(caught(name, "x1"), "{name}");
+        }
+    }
+
+    #[test]
+    fn catches_secret_shaped_values_under_any_name() {
+        for value in [
+            "postgres://app:s3cr3t@db:5432/app",
+            "see https://x-access-token:abc@github.com/org/repo.git",
+            "AKIAIOSFODNN7EXAMPLE",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----",
+            "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+            "github_pat_11ABCDEFG0123456789_abcdefghij",
+        ] {
+            assert!(caught("UPSTREAM", value), "{value}");
+        }
+    }
+
+    #[test]
+    fn catches_the_profiles_own_fragments() {
+        let params = Params {
+            names: Some(vec!["pin".into()]),
+            ..Params::default()
+        };
+        let found = findings(vec![var("SIM_PIN", Some("1234"))], &params);
+        assert!(matches!(&found[..], [Finding::Forbidden { .. }]));
+        // The profile's list replaces the default one.
+        let found = findings(vec![var("DB_PASSWORD", Some("x"))], &params);
+        assert!(matches!(&found[..], [Finding::Satisfied(_)]));
+    }
+
+    #[test]
+    fn does_not_catch_short_fragments_inside_words() {
+        assert!(!caught("AUTHOR", "jane"));
+        assert!(!caught("OAUTHLIB_INSECURE", "1"));
+        assert!(!caught("MAX_TOKENS", "4096"));
+        assert!(!caught("TOKENIZER", "bpe"));
+    }
+
+    #[test]
+    fn does_not_catch_references_to_secrets() {
+        assert!(!caught("DB_PASSWORD_FILE", "/run/secrets/db"));
+        assert!(!caught("DB_PASSWORD", "/run/secrets/db_password"));
+        assert!(!caught("DB_PASSWORD", ""));
+    }
+
+    #[test]
+    fn does_not_catch_ordinary_values() {
+        assert!(!caught("UPSTREAM", "https://example.com:8443/path?a=b:c@d"));
+        assert!(!caught("REPO", "ssh://git@github.com/org/repo.git"));
+        assert!(!caught("MODE", "production"));
+        assert!(!caught("BRANCH", "ghp_short"));
+    }
+
+    #[test]
+    fn does_not_catch_values_from_the_host_environment() {
+        let found = findings(vec![var("DB_PASSWORD", None)], &Params::default());
+        assert!(matches!(&found[..], [Finding::Satisfied(_)]));
+    }
+
+    #[test]
+    fn never_shows_a_value() {
+        let secrets = [
+            ("DB_PASSWORD", "hunter2-correct-horse"),
+            ("UPSTREAM", "postgres://app:hunter3@db/app"),
+            ("KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("GH", "ghp_0123456789abcdefghijABCDEFGHIJ012345"),
+        ];
+        let vars = secrets.iter().map(|(n, v)| var(n, Some(v))).collect();
+        let found = findings(vars, &Params::default());
+        assert_eq!(found.len(), secrets.len());
+        for finding in &found {
+            let Finding::Forbidden { offending, reason } = finding else {
+                panic!("{finding:?}");
+            };
+            for (_, value) in secrets {
+                assert!(!offending.contains(value) && !reason.contains(value));
+            }
+            assert!(!reason.contains("hunter"));
+        }
+    }
+
+    #[test]
+    fn the_documented_default_is_the_one_used() {
+        assert_eq!(RULE.params[0].1, DEFAULT_NAMES.join(", "));
+    }
 }

@@ -1,22 +1,139 @@
-//! `non-root-user`: placeholder, being written.
+//! `non-root-user`: runs the container's process as an unprivileged user instead of the
+//! image's user, which is root unless the image says otherwise.
 
 use crate::rules::{Context, Finding, Params, Rule, RuleKind, Severity};
-use crate::spec::ContainerSpec;
+use crate::spec::{ContainerSpec, Edit};
 
 pub const RULE: Rule = Rule {
     id: "non-root-user",
-    title: "",
-    severity: Severity::Low,
+    title: "Run as a non-root user",
+    severity: Severity::High,
     kind: RuleKind::Injection,
-    cis: &[],
-    owasp: &[],
-    protects: "",
-    may_break: "",
-    params: &[],
-    example: "",
+    cis: &["4.1"],
+    owasp: &["Rule #2"],
+    protects: "Root in a container is root on the host's kernel: one kernel bug, writable host \
+               mount or extra capability away from owning the host.",
+    may_break: "Images that need root at start (binding ports below 1024 without the \
+                capability, chown in the entrypoint, package installs) and files in volumes \
+                owned by another uid.",
+    params: &[("user", "1000:1000")],
+    example: "docker run --user root busybox",
     assess,
 };
 
-fn assess(_: &ContainerSpec, _: &Params, _: &Context) -> Vec<Finding> {
-    Vec::new()
+const DEFAULT_USER: &str = "1000:1000";
+
+fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
+    let wanted = params.user.as_deref().unwrap_or(DEFAULT_USER);
+    let user = match &spec.user {
+        Some(user) if !user.value.is_empty() => user,
+        _ => {
+            return vec![Finding::Missing {
+                edits: vec![Edit::User(wanted.into())],
+                reason: "no user given: the image's user applies, often root".into(),
+            }];
+        }
+    };
+    let (name, group) = match user.value.split_once(':') {
+        Some((name, group)) => (name, Some(group)),
+        None => (user.value.as_str(), None),
+    };
+    if is_root(name) {
+        return vec![Finding::Weaker {
+            edits: vec![Edit::User(wanted.into())],
+            offending: user.origin.clone(),
+            reason: "the container runs as root".into(),
+        }];
+    }
+    let reason = match group {
+        None if name.parse::<i64>().is_ok() => format!(
+            "kept {}; with no group given the group defaults to 0 (root) unless the image's \
+             /etc/passwd lists the uid",
+            user.origin
+        ),
+        Some(group) if is_root(group) => format!("kept {}; its group is root", user.origin),
+        _ => format!("kept {}", user.origin),
+    };
+    vec![Finding::Satisfied(reason)]
+}
+
+/// Whether a user (or group) part means root. An empty user part (`:1000`) means the default
+/// user, root. Numbers are read as Go's `strconv.Atoi` reads them, so `00` and `+0` are root.
+fn is_root(part: &str) -> bool {
+    part.is_empty() || part == "root" || part.parse::<i64>() == Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Sourced;
+
+    fn findings(user: Option<&str>) -> Vec<Finding> {
+        let spec = ContainerSpec {
+            user: user.map(|u| Sourced::new(u.to_owned(), format!("--user {u}"))),
+            ..ContainerSpec::default()
+        };
+        assess(&spec, &Params::default(), &Context::default())
+    }
+
+    #[test]
+    fn catches_an_absent_or_empty_user() {
+        for user in [None, Some("")] {
+            assert!(
+                matches!(&findings(user)[..], [Finding::Missing { edits, .. }] if edits == &[Edit::User("1000:1000".into())]),
+                "{user:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn catches_every_spelling_of_root() {
+        for user in [
+            "0",
+            "root",
+            "0:0",
+            "root:root",
+            "0:1000",
+            "root:app",
+            "00",
+            "+0",
+            ":1000",
+        ] {
+            let found = findings(Some(user));
+            assert!(
+                matches!(&found[..], [Finding::Weaker { offending, edits, .. }]
+                    if *offending == format!("--user {user}") && edits == &[Edit::User("1000:1000".into())]),
+                "{user}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn does_not_catch_a_non_root_user() {
+        for user in ["1000:1000", "app", "nobody:nogroup", "65534", "rootless"] {
+            assert!(
+                matches!(&findings(Some(user))[..], [Finding::Satisfied(_)]),
+                "{user}"
+            );
+        }
+    }
+
+    #[test]
+    fn does_not_catch_a_bare_uid_but_says_the_group_is_0() {
+        assert!(
+            matches!(&findings(Some("1000"))[..], [Finding::Satisfied(reason)] if reason.contains("group defaults to 0"))
+        );
+    }
+
+    #[test]
+    fn uses_the_profiles_user() {
+        let params = Params {
+            user: Some("65534:65534".into()),
+            ..Params::default()
+        };
+        let found = assess(&ContainerSpec::default(), &params, &Context::default());
+        assert!(
+            matches!(&found[..], [Finding::Missing { edits, .. }] if edits == &[Edit::User("65534:65534".into())])
+        );
+    }
 }

@@ -1,0 +1,238 @@
+//! The pure core: a profile and a `ContainerSpec` in, a `Plan` out.
+//!
+//! Each rule's findings are turned into changes by the level the profile gives the rule: `set`
+//! adds what is absent and keeps what the user wrote, `enforce` also tightens a weaker value in
+//! the open, `deny` refuses, `warn` only reports, and `--allow RULE` waives. Nothing here reads
+//! argv, YAML or the environment, so every front end gets the same decisions.
+
+use std::fmt;
+
+use crate::profile::Profile;
+use crate::rules::{Context, Finding, Level};
+use crate::spec::{ContainerSpec, Edit};
+
+/// The label that records which profile hardened a container.
+pub const PROFILE_LABEL: &str = "io.hardrun.profile";
+/// The label that records the hardrun version that hardened a container.
+pub const VERSION_LABEL: &str = "io.hardrun.version";
+/// The pseudo-rule id under which provenance labels are reported.
+pub const PROVENANCE: &str = "provenance";
+
+/// What happened to one finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// A control was absent and is added.
+    Added,
+    /// The user's value was weaker and is tightened.
+    Tightened,
+    /// The user's setting satisfies the rule, or the rule does not apply.
+    Kept,
+    /// The setting is forbidden: nothing runs.
+    Refused,
+    /// The rule was waived for this invocation.
+    Waived,
+    /// Reported only.
+    Warned,
+}
+
+impl ChangeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Tightened => "tightened",
+            ChangeKind::Kept => "kept",
+            ChangeKind::Refused => "refused",
+            ChangeKind::Waived => "waived",
+            ChangeKind::Warned => "warned",
+        }
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One decision of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The rule id, or `provenance`.
+    pub rule: &'static str,
+    pub kind: ChangeKind,
+    pub reason: String,
+    /// The user's argument the change is about, as typed (secret values masked).
+    pub offending: Option<String>,
+    /// What the change adds or tightens; empty unless `Added` or `Tightened`.
+    pub edits: Vec<Edit>,
+}
+
+/// Every decision for one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub profile: String,
+    pub changes: Vec<Change>,
+}
+
+impl Plan {
+    /// Whether a rule refused the container.
+    pub fn is_refused(&self) -> bool {
+        self.changes.iter().any(|c| c.kind == ChangeKind::Refused)
+    }
+
+    /// The refusals.
+    pub fn refusals(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.kind == ChangeKind::Refused)
+    }
+
+    /// Every edit to apply, in rule order.
+    pub fn edits(&self) -> Vec<Edit> {
+        self.changes
+            .iter()
+            .filter(|c| matches!(c.kind, ChangeKind::Added | ChangeKind::Tightened))
+            .flat_map(|c| c.edits.iter().cloned())
+            .collect()
+    }
+}
+
+/// Plans one container. `allow` lists the rules waived for this invocation.
+pub fn plan(profile: &Profile, spec: &ContainerSpec, allow: &[String], context: &Context) -> Plan {
+    let mut changes = Vec::new();
+    for setting in &profile.rules {
+        if setting.level == Level::Off {
+            continue;
+        }
+        let waived = allow.iter().any(|id| id == setting.rule.id);
+        for finding in (setting.rule.assess)(spec, &setting.params, context) {
+            changes.push(decide(setting.rule.id, setting.level, waived, finding));
+        }
+    }
+    let mut plan = Plan {
+        profile: profile.name.clone(),
+        changes,
+    };
+    if !plan.is_refused() {
+        if let Some(change) = provenance(spec, &profile.name) {
+            plan.changes.push(change);
+        }
+    }
+    plan
+}
+
+fn decide(rule: &'static str, level: Level, waived: bool, finding: Finding) -> Change {
+    let change = |kind, reason, offending, edits| Change {
+        rule,
+        kind,
+        reason,
+        offending,
+        edits,
+    };
+    match finding {
+        Finding::NotApplicable(reason) => change(ChangeKind::Kept, format!("not applicable: {reason}"), None, vec![]),
+        Finding::Satisfied(reason) => change(ChangeKind::Kept, reason, None, vec![]),
+        Finding::Missing { reason, .. } if waived => change(ChangeKind::Waived, reason, None, vec![]),
+        Finding::Missing { reason, .. } if level == Level::Warn => change(ChangeKind::Warned, reason, None, vec![]),
+        Finding::Missing { edits, reason } => change(ChangeKind::Added, reason, None, edits),
+        Finding::Weaker { offending, reason, .. } if waived => {
+            change(ChangeKind::Waived, reason, Some(offending), vec![])
+        }
+        Finding::Weaker { offending, reason, edits } => match level {
+            Level::Enforce => change(ChangeKind::Tightened, reason, Some(offending), edits),
+            Level::Deny => change(ChangeKind::Refused, reason, Some(offending), vec![]),
+            Level::Set => change(
+                ChangeKind::Warned,
+                format!("{reason} (kept: level 'set' does not tighten what you wrote)"),
+                Some(offending),
+                vec![],
+            ),
+            Level::Warn | Level::Off => change(ChangeKind::Warned, reason, Some(offending), vec![]),
+        },
+        Finding::Forbidden { offending, reason } if waived => {
+            change(ChangeKind::Waived, reason, Some(offending), vec![])
+        }
+        Finding::Forbidden { offending, reason } if level == Level::Deny => {
+            change(ChangeKind::Refused, reason, Some(offending), vec![])
+        }
+        Finding::Forbidden { offending, reason } => change(ChangeKind::Warned, reason, Some(offending), vec![]),
+    }
+}
+
+/// Labels that record the profile and hardrun version, unless they are already there.
+fn provenance(spec: &ContainerSpec, profile: &str) -> Option<Change> {
+    let wanted = [(PROFILE_LABEL, profile), (VERSION_LABEL, env!("CARGO_PKG_VERSION"))];
+    let edits: Vec<Edit> = wanted
+        .iter()
+        .filter(|(key, value)| spec.label(key) != Some(*value))
+        .map(|(key, value)| Edit::Label {
+            key: (*key).to_owned(),
+            value: (*value).to_owned(),
+        })
+        .collect();
+    (!edits.is_empty()).then(|| Change {
+        rule: PROVENANCE,
+        kind: ChangeKind::Added,
+        reason: "records the profile and hardrun version on the container, for `docker inspect` and audits".into(),
+        offending: None,
+        edits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_decide_what_a_weaker_value_becomes() {
+        let weaker = || Finding::Weaker {
+            edits: vec![Edit::PidsLimit(100)],
+            offending: "--pids-limit -1".into(),
+            reason: "unlimited".into(),
+        };
+        assert_eq!(decide("pids-limit", Level::Warn, false, weaker()).kind, ChangeKind::Warned);
+        assert_eq!(decide("pids-limit", Level::Set, false, weaker()).kind, ChangeKind::Warned);
+        assert_eq!(decide("pids-limit", Level::Enforce, false, weaker()).kind, ChangeKind::Tightened);
+        assert_eq!(decide("pids-limit", Level::Deny, false, weaker()).kind, ChangeKind::Refused);
+        assert_eq!(decide("pids-limit", Level::Deny, true, weaker()).kind, ChangeKind::Waived);
+    }
+
+    #[test]
+    fn levels_decide_what_a_missing_control_becomes() {
+        let missing = || Finding::Missing {
+            edits: vec![Edit::ReadOnlyRootfs],
+            reason: "writable".into(),
+        };
+        assert_eq!(decide("r", Level::Warn, false, missing()).kind, ChangeKind::Warned);
+        for level in [Level::Set, Level::Enforce, Level::Deny] {
+            let change = decide("r", level, false, missing());
+            assert_eq!(change.kind, ChangeKind::Added);
+            assert_eq!(change.edits, [Edit::ReadOnlyRootfs]);
+        }
+        assert_eq!(decide("r", Level::Set, true, missing()).kind, ChangeKind::Waived);
+    }
+
+    #[test]
+    fn only_deny_refuses_a_forbidden_setting() {
+        let forbidden = || Finding::Forbidden {
+            offending: "--privileged".into(),
+            reason: "privileged".into(),
+        };
+        assert_eq!(decide("no-privileged", Level::Deny, false, forbidden()).kind, ChangeKind::Refused);
+        assert_eq!(decide("no-privileged", Level::Warn, false, forbidden()).kind, ChangeKind::Warned);
+        assert_eq!(decide("no-privileged", Level::Deny, true, forbidden()).kind, ChangeKind::Waived);
+    }
+
+    #[test]
+    fn provenance_labels_are_added_once() {
+        let spec = ContainerSpec::default();
+        let change = provenance(&spec, "production").unwrap();
+        assert_eq!(change.edits.len(), 2);
+        let labelled = ContainerSpec {
+            labels: vec![
+                (PROFILE_LABEL.into(), "production".into()),
+                (VERSION_LABEL.into(), env!("CARGO_PKG_VERSION").into()),
+            ],
+            ..ContainerSpec::default()
+        };
+        assert_eq!(provenance(&labelled, "production"), None);
+    }
+}

@@ -1,0 +1,300 @@
+//! Profiles: named sets of rule levels and parameters, written in YAML, that may extend one
+//! another.
+//!
+//! Built-in profiles are YAML files in `profiles/` embedded in the binary and read by the same
+//! code as the user's. Finding profile files is left to a `Source` the caller provides, so this
+//! module stays free of I/O.
+
+use std::fmt;
+
+use serde_saphyr::Location;
+use thiserror::Error;
+
+use crate::rules::{Level, Params, RULES, Rule};
+
+pub mod builtin;
+pub mod raw;
+pub mod read;
+
+use read::ProfileDoc;
+
+/// A profile after `extends` is resolved: every rule with its level and parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    /// Where it was read from: a path, or `built-in`.
+    pub source: String,
+    /// The profiles it extends, nearest first.
+    pub extends: Vec<String>,
+    /// Every rule of the registry, in registry order; rules the profile does not name are `off`.
+    pub rules: Vec<RuleSetting>,
+}
+
+/// One rule's level and parameters in a resolved profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSetting {
+    pub rule: &'static Rule,
+    pub level: Level,
+    pub params: Params,
+}
+
+/// A profile file found by a `Source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// What to call it in messages: its path, or `built-in profile 'NAME'`.
+    pub source: String,
+    pub text: String,
+}
+
+/// Where profiles come from. The caller implements it over the file system and the built-ins.
+pub trait Source {
+    /// The profile called `name`, skipping any whose `source` is `skip` (a profile that extends
+    /// its own name extends the next one found).
+    fn by_name(&self, name: &str, skip: Option<&str>) -> Result<Option<Found>, ProfileError>;
+    /// A profile file given by path.
+    fn by_path(&self, path: &str) -> Result<Found, ProfileError>;
+    /// The names that `by_name` can find, sorted.
+    fn names(&self) -> Vec<String>;
+}
+
+/// What is wrong with a profile. Rendered with `file:line:column` and a `help:` line.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProfileError {
+    #[error("{file}:{line}:{column}: {message}{}", help_line(.help))]
+    Invalid {
+        file: String,
+        line: u64,
+        column: u64,
+        message: String,
+        help: Option<String>,
+    },
+    #[error("unknown profile '{name}'\nhelp: the available profiles are: {}", .available.join(", "))]
+    NotFound { name: String, available: Vec<String> },
+    #[error("profile '{name}' extends itself through {}\nhelp: remove one of the `extends:` lines", .chain.join(" -> "))]
+    Cycle { name: String, chain: Vec<String> },
+    #[error("cannot read profile {path:?}: {reason}\nhelp: check the path given to --profile or HARDRUN_PROFILE")]
+    Read { path: String, reason: String },
+}
+
+fn help_line(help: &Option<String>) -> String {
+    help.as_ref().map(|h| format!("\nhelp: {h}")).unwrap_or_default()
+}
+
+impl ProfileError {
+    pub fn invalid(file: &str, location: &Location, message: String, help: Option<String>) -> Self {
+        ProfileError::Invalid {
+            file: file.to_owned(),
+            line: location.line(),
+            column: location.column(),
+            message,
+            help,
+        }
+    }
+
+    fn yaml(file: &str, error: &serde_saphyr::Error) -> Self {
+        let (line, column) = error
+            .location()
+            .map_or((1, 1), |location| (location.line(), location.column()));
+        let message = error.without_snippet().to_string();
+        let message = message.lines().next().unwrap_or("invalid YAML").to_owned();
+        ProfileError::Invalid {
+            file: file.to_owned(),
+            line,
+            column,
+            message: format!("invalid YAML: {message}"),
+            help: Some("profiles are YAML mappings; see `hardrun profiles show baseline`".into()),
+        }
+    }
+}
+
+/// Parses one profile file.
+pub fn parse(found: &Found) -> Result<ProfileDoc, ProfileError> {
+    let root = raw::parse(&found.text).map_err(|error| ProfileError::yaml(&found.source, &error))?;
+    read::read(&found.source, &root)
+}
+
+/// Whether `--profile` names a file rather than a profile.
+pub fn is_path(reference: &str) -> bool {
+    reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml")
+}
+
+/// Loads a profile by name or path and resolves its `extends` chain.
+pub fn load(reference: &str, source: &dyn Source) -> Result<Profile, ProfileError> {
+    let (name, first) = if is_path(reference) {
+        let found = source.by_path(reference)?;
+        let stem = reference
+            .rsplit('/')
+            .next()
+            .unwrap_or(reference)
+            .trim_end_matches(".yaml")
+            .trim_end_matches(".yml")
+            .to_owned();
+        (stem, found)
+    } else {
+        let found = source
+            .by_name(reference, None)?
+            .ok_or_else(|| not_found(reference, source))?;
+        (reference.to_owned(), found)
+    };
+    let mut docs = vec![(name.clone(), first.source.clone(), parse(&first)?)];
+    while let Some(parent) = docs.last().and_then(|(_, _, doc)| doc.extends.clone()) {
+        let (child_name, child_source, _) = docs.last().expect("not empty");
+        let skip = (parent.value == *child_name).then(|| child_source.clone());
+        let found = source.by_name(&parent.value, skip.as_deref())?.ok_or_else(|| {
+            let child_source = child_source.clone();
+            ProfileError::invalid(
+                &child_source,
+                &parent.referenced,
+                format!("profile '{}' extends unknown profile '{}'", child_name, parent.value),
+                Some(format!("the available profiles are: {}", source.names().join(", "))),
+            )
+        })?;
+        if docs.iter().any(|(_, seen, _)| *seen == found.source) {
+            let mut chain: Vec<String> = docs.iter().map(|(n, _, _)| n.clone()).collect();
+            chain.push(parent.value.clone());
+            return Err(ProfileError::Cycle { name, chain });
+        }
+        let doc = parse(&found)?;
+        docs.push((parent.value.clone(), found.source, doc));
+    }
+    Ok(merge(name, first.source, docs))
+}
+
+fn not_found(name: &str, source: &dyn Source) -> ProfileError {
+    ProfileError::NotFound {
+        name: name.to_owned(),
+        available: source.names(),
+    }
+}
+
+/// Applies each document over the one it extends, root first.
+fn merge(name: String, source: String, docs: Vec<(String, String, ProfileDoc)>) -> Profile {
+    let mut rules: Vec<RuleSetting> = RULES
+        .iter()
+        .map(|rule| RuleSetting {
+            rule,
+            level: Level::Off,
+            params: Params::default(),
+        })
+        .collect();
+    let description = docs
+        .iter()
+        .find_map(|(_, _, doc)| doc.description.clone())
+        .unwrap_or_default();
+    let extends = docs.iter().skip(1).map(|(n, _, _)| n.clone()).collect();
+    for (_, _, doc) in docs.into_iter().rev() {
+        for entry in doc.rules {
+            let setting = rules
+                .iter_mut()
+                .find(|s| s.rule.id == entry.rule.id)
+                .expect("every rule id in a profile is in the registry");
+            if let Some(level) = entry.level {
+                setting.level = level;
+            }
+            setting.params = entry.params.over(&setting.params);
+        }
+    }
+    Profile {
+        name,
+        description,
+        source,
+        extends,
+        rules,
+    }
+}
+
+impl Params {
+    /// These parameters, with the ones not set taken from `base`.
+    pub fn over(self, base: &Params) -> Params {
+        Params {
+            user: self.user.or_else(|| base.user.clone()),
+            tmpfs: self.tmpfs.or_else(|| base.tmpfs.clone()),
+            drop: self.drop.or_else(|| base.drop.clone()),
+            add: self.add.or_else(|| base.add.clone()),
+            capabilities: self.capabilities.or_else(|| base.capabilities.clone()),
+            memory: self.memory.or_else(|| base.memory.clone()),
+            swap: self.swap.or_else(|| base.swap.clone()),
+            cpus: self.cpus.or_else(|| base.cpus.clone()),
+            pids: self.pids.or(base.pids),
+            command: self.command.or_else(|| base.command.clone()),
+            interval: self.interval.or_else(|| base.interval.clone()),
+            timeout: self.timeout.or_else(|| base.timeout.clone()),
+            start_period: self.start_period.or_else(|| base.start_period.clone()),
+            retries: self.retries.or(base.retries),
+            driver: self.driver.or_else(|| base.driver.clone()),
+            max_size: self.max_size.or_else(|| base.max_size.clone()),
+            max_file: self.max_file.or(base.max_file),
+            policy: self.policy.or_else(|| base.policy.clone()),
+            require_digest: self.require_digest.or(base.require_digest),
+            paths: self.paths.or_else(|| base.paths.clone()),
+            names: self.names.or_else(|| base.names.clone()),
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    /// The resolved profile as YAML, for `hardrun profiles show`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "# profile '{}' from {}", self.name, self.source)?;
+        if !self.extends.is_empty() {
+            writeln!(f, "# resolved through: {}", self.extends.join(" -> "))?;
+        }
+        writeln!(f, "description: {:?}", self.description)?;
+        writeln!(f, "rules:")?;
+        for setting in &self.rules {
+            let params = render_params(&setting.params);
+            if params.is_empty() {
+                writeln!(f, "  {}: {}", setting.rule.id, setting.level)?;
+            } else {
+                writeln!(f, "  {}:", setting.rule.id)?;
+                writeln!(f, "    level: {}", setting.level)?;
+                for (key, value) in params {
+                    writeln!(f, "    {key}: {value}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn render_params(params: &Params) -> Vec<(&'static str, String)> {
+    let list = |items: &Vec<String>| format!("[{}]", items.join(", "));
+    let mut out = Vec::new();
+    let mut push = |key: &'static str, value: Option<String>| {
+        if let Some(value) = value {
+            out.push((key, value));
+        }
+    };
+    push("user", params.user.as_ref().map(|u| format!("{u:?}")));
+    push(
+        "tmpfs",
+        params.tmpfs.as_ref().map(|mounts| {
+            let items: Vec<String> = mounts
+                .iter()
+                .map(|m| format!("{{path: {}, options: {:?}}}", m.path, m.options))
+                .collect();
+            format!("[{}]", items.join(", "))
+        }),
+    );
+    push("drop", params.drop.as_ref().map(list));
+    push("add", params.add.as_ref().map(list));
+    push("capabilities", params.capabilities.as_ref().map(list));
+    push("memory", params.memory.as_ref().map(|s| s.text.clone()));
+    push("swap", params.swap.as_ref().map(|s| s.text.clone()));
+    push("cpus", params.cpus.as_ref().map(|(_, text)| format!("{text:?}")));
+    push("pids", params.pids.map(|n| n.to_string()));
+    push("command", params.command.as_ref().map(|c| format!("{c:?}")));
+    push("interval", params.interval.as_ref().map(|d| d.text.clone()));
+    push("timeout", params.timeout.as_ref().map(|d| d.text.clone()));
+    push("start-period", params.start_period.as_ref().map(|d| d.text.clone()));
+    push("retries", params.retries.map(|n| n.to_string()));
+    push("driver", params.driver.clone());
+    push("max-size", params.max_size.as_ref().map(|s| s.text.clone()));
+    push("max-file", params.max_file.map(|n| n.to_string()));
+    push("policy", params.policy.clone());
+    push("require-digest", params.require_digest.map(|b| b.to_string()));
+    push("paths", params.paths.as_ref().map(list));
+    push("names", params.names.as_ref().map(list));
+    out
+}

@@ -1,0 +1,327 @@
+//! Reads one profile document (a node tree) into rule levels and typed parameters, reporting
+//! every mistake at its line and column with a suggestion.
+
+use serde_saphyr::{Location, Spanned};
+
+use crate::docker::values::{parse_bool, parse_bytes, parse_cpus, parse_duration, parse_int};
+use crate::profile::ProfileError;
+use crate::profile::raw::{Node, Value};
+use crate::rules::{self, ByteSize, Duration, Level, Params, RULES, Rule, TmpfsParam};
+use crate::suggest::did_you_mean;
+
+/// One profile file, before `extends` is resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileDoc {
+    pub description: Option<String>,
+    pub extends: Option<Spanned<String>>,
+    pub rules: Vec<RuleEntry>,
+}
+
+/// A rule as one profile file sets it; absent parts come from the profile it extends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleEntry {
+    pub rule: &'static Rule,
+    pub level: Option<Level>,
+    pub params: Params,
+}
+
+const TOP_KEYS: [&str; 3] = ["description", "extends", "rules"];
+
+/// Reads a parsed profile. `file` names it in errors.
+pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
+    let at = |location: &Location, message: String, help: Option<String>| {
+        ProfileError::invalid(file, location, message, help)
+    };
+    let entries = match &root.value {
+        Value::Map(entries) => entries,
+        Value::Null => return Ok(ProfileDoc { description: None, extends: None, rules: vec![] }),
+        other => {
+            return Err(at(
+                &root.referenced,
+                format!("a profile must be a mapping, found {}", other.kind()),
+                Some("start with `extends: baseline` and a `rules:` mapping".into()),
+            ));
+        }
+    };
+    let mut doc = ProfileDoc {
+        description: None,
+        extends: None,
+        rules: Vec::new(),
+    };
+    for (key, value) in entries {
+        match key.value.as_str() {
+            "description" => doc.description = Some(scalar(file, value)?.to_owned()),
+            "extends" => {
+                doc.extends = Some(Spanned::new(
+                    scalar(file, value)?.to_owned(),
+                    value.referenced,
+                    value.defined,
+                ))
+            }
+            "rules" => doc.rules = read_rules(file, value)?,
+            other => {
+                return Err(at(
+                    &key.referenced,
+                    format!("unknown key '{other}'"),
+                    Some(help_for(other, TOP_KEYS.iter().copied(), "the keys are: description, extends, rules")),
+                ));
+            }
+        }
+    }
+    Ok(doc)
+}
+
+fn read_rules(file: &str, node: &Node) -> Result<Vec<RuleEntry>, ProfileError> {
+    let entries = match &node.value {
+        Value::Map(entries) => entries,
+        Value::Null => return Ok(Vec::new()),
+        other => {
+            return Err(ProfileError::invalid(
+                file,
+                &node.referenced,
+                format!("'rules' must be a mapping of rule ids, found {}", other.kind()),
+                Some("write `rules:` followed by lines such as `  no-privileged: deny`".into()),
+            ));
+        }
+    };
+    entries
+        .iter()
+        .map(|(id, value)| read_rule(file, id, value))
+        .collect()
+}
+
+fn read_rule(file: &str, id: &Spanned<String>, node: &Node) -> Result<RuleEntry, ProfileError> {
+    let rule = rules::find(&id.value).ok_or_else(|| {
+        ProfileError::invalid(
+            file,
+            &id.referenced,
+            format!("unknown rule '{}'", id.value),
+            Some(help_for(
+                &id.value,
+                RULES.iter().map(|r| r.id),
+                "`hardrun rules` lists the rule ids",
+            )),
+        )
+    })?;
+    let mut entry = RuleEntry {
+        rule,
+        level: None,
+        params: Params::default(),
+    };
+    match &node.value {
+        Value::Scalar(_) => entry.level = Some(read_level(file, rule, node)?),
+        Value::Map(params) => {
+            for (key, value) in params {
+                read_param(file, rule, &mut entry, key, value)?;
+            }
+        }
+        other => {
+            return Err(ProfileError::invalid(
+                file,
+                &node.referenced,
+                format!("rule '{}' must be a level or a mapping, found {}", rule.id, other.kind()),
+                Some(format!("write `{}: {}` or `{}: {{level: …, …}}`", rule.id, levels(rule), rule.id)),
+            ));
+        }
+    }
+    Ok(entry)
+}
+
+fn read_level(file: &str, rule: &Rule, node: &Node) -> Result<Level, ProfileError> {
+    let text = scalar(file, node)?;
+    let level = Level::from_name(text).filter(|level| rule.levels().contains(level));
+    level.ok_or_else(|| {
+        let names = rule.levels().iter().map(|l| l.name());
+        let suggestion = did_you_mean(text, names.clone())
+            .map(|s| format!("did you mean '{s}'? "))
+            .unwrap_or_default();
+        ProfileError::invalid(
+            file,
+            &node.referenced,
+            format!("invalid level '{text}' for rule '{}'", rule.id),
+            Some(format!("{suggestion}rule '{}' accepts: {}", rule.id, levels(rule))),
+        )
+    })
+}
+
+fn levels(rule: &Rule) -> String {
+    rule.levels().iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn read_param(
+    file: &str,
+    rule: &Rule,
+    entry: &mut RuleEntry,
+    key: &Spanned<String>,
+    node: &Node,
+) -> Result<(), ProfileError> {
+    let name = key.value.as_str();
+    if name == "level" {
+        entry.level = Some(read_level(file, rule, node)?);
+        return Ok(());
+    }
+    if !rule.params.iter().any(|(param, _)| *param == name) {
+        let known: Vec<&str> = std::iter::once("level").chain(rule.params.iter().map(|(p, _)| *p)).collect();
+        return Err(ProfileError::invalid(
+            file,
+            &key.referenced,
+            format!("unknown key '{name}' for rule '{}'", rule.id),
+            Some(help_for(name, known.iter().copied(), &format!("rule '{}' takes: {}", rule.id, known.join(", ")))),
+        ));
+    }
+    let params = &mut entry.params;
+    let bad = |expected: &str| {
+        ProfileError::invalid(
+            file,
+            &node.referenced,
+            format!("invalid value for '{name}' of rule '{}': expected {expected}", rule.id),
+            None,
+        )
+    };
+    match name {
+        "user" => params.user = Some(scalar(file, node)?.to_owned()),
+        "command" => params.command = Some(scalar(file, node)?.to_owned()),
+        "driver" => params.driver = Some(scalar(file, node)?.to_owned()),
+        "policy" => params.policy = Some(scalar(file, node)?.to_owned()),
+        "drop" => params.drop = Some(list(file, node)?),
+        "add" => params.add = Some(list(file, node)?),
+        "capabilities" => params.capabilities = Some(list(file, node)?),
+        "paths" => params.paths = Some(list(file, node)?),
+        "names" => params.names = Some(list(file, node)?),
+        "tmpfs" => params.tmpfs = Some(tmpfs(file, node)?),
+        "memory" | "swap" | "max-size" => {
+            let text = scalar(file, node)?;
+            let bytes = parse_bytes(text).ok_or_else(|| bad("a size such as 512m"))?;
+            let size = Some(ByteSize { bytes, text: text.to_owned() });
+            match name {
+                "memory" => params.memory = size,
+                "swap" => params.swap = size,
+                _ => params.max_size = size,
+            }
+        }
+        "cpus" => {
+            let text = scalar(file, node)?;
+            let nanos = parse_cpus(text).filter(|n| *n > 0).ok_or_else(|| bad("a number of CPUs such as 1.5"))?;
+            params.cpus = Some((nanos, text.to_owned()));
+        }
+        "pids" | "retries" | "max-file" => {
+            let value = parse_int(scalar(file, node)?).filter(|n| *n > 0).ok_or_else(|| bad("a positive integer"))?;
+            match name {
+                "pids" => params.pids = Some(value),
+                "retries" => params.retries = Some(value),
+                _ => params.max_file = Some(value),
+            }
+        }
+        "interval" | "timeout" | "start-period" => {
+            let text = scalar(file, node)?;
+            let nanos = parse_duration(text)
+                .filter(|n| *n >= 1_000_000)
+                .ok_or_else(|| bad("a duration of at least 1ms with a unit, such as 30s"))?;
+            let duration = Some(Duration { nanos, text: text.to_owned() });
+            match name {
+                "interval" => params.interval = duration,
+                "timeout" => params.timeout = duration,
+                _ => params.start_period = duration,
+            }
+        }
+        "require-digest" => {
+            params.require_digest = Some(parse_bool(scalar(file, node)?).ok_or_else(|| bad("true or false"))?)
+        }
+        _ => unreachable!("rule '{}' declares '{name}' but hardrun cannot read it", rule.id),
+    }
+    Ok(())
+}
+
+fn scalar<'a>(file: &str, node: &'a Node) -> Result<&'a str, ProfileError> {
+    match &node.value {
+        Value::Scalar(text) => Ok(text),
+        other => Err(ProfileError::invalid(
+            file,
+            &node.referenced,
+            format!("expected a single value, found {}", other.kind()),
+            None,
+        )),
+    }
+}
+
+fn list(file: &str, node: &Node) -> Result<Vec<String>, ProfileError> {
+    match &node.value {
+        Value::Seq(items) => items.iter().map(|item| scalar(file, item).map(str::to_owned)).collect(),
+        other => Err(ProfileError::invalid(
+            file,
+            &node.referenced,
+            format!("expected a list, found {}", other.kind()),
+            Some("write a YAML list such as `[NET_BIND_SERVICE]`".into()),
+        )),
+    }
+}
+
+fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
+    let Value::Seq(items) = &node.value else {
+        return Err(ProfileError::invalid(
+            file,
+            &node.referenced,
+            format!("expected a list of tmpfs mounts, found {}", node.value.kind()),
+            Some("write `tmpfs: [{path: /tmp, options: \"rw,noexec,nosuid,size=100m\"}]`".into()),
+        ));
+    };
+    items
+        .iter()
+        .map(|item| match &item.value {
+            Value::Scalar(text) => {
+                let (path, options) = text.split_once(':').unwrap_or((text, ""));
+                tmpfs_entry(file, item, path, options)
+            }
+            Value::Map(fields) => {
+                let mut path = None;
+                let mut options = String::new();
+                for (key, value) in fields {
+                    match key.value.as_str() {
+                        "path" => path = Some(scalar(file, value)?),
+                        "options" => options = scalar(file, value)?.to_owned(),
+                        other => {
+                            return Err(ProfileError::invalid(
+                                file,
+                                &key.referenced,
+                                format!("unknown key '{other}' in a tmpfs mount"),
+                                Some(help_for(other, ["path", "options"], "a tmpfs mount takes: path, options")),
+                            ));
+                        }
+                    }
+                }
+                let path = path.ok_or_else(|| {
+                    ProfileError::invalid(file, &item.referenced, "a tmpfs mount needs a 'path'".into(), None)
+                })?;
+                tmpfs_entry(file, item, path, &options)
+            }
+            other => Err(ProfileError::invalid(
+                file,
+                &item.referenced,
+                format!("expected a tmpfs mount, found {}", other.kind()),
+                None,
+            )),
+        })
+        .collect()
+}
+
+fn tmpfs_entry(file: &str, node: &Node, path: &str, options: &str) -> Result<TmpfsParam, ProfileError> {
+    if !path.starts_with('/') {
+        return Err(ProfileError::invalid(
+            file,
+            &node.referenced,
+            format!("tmpfs path '{path}' is not absolute"),
+            Some("container paths start with '/'".into()),
+        ));
+    }
+    Ok(TmpfsParam {
+        path: path.to_owned(),
+        options: options.to_owned(),
+    })
+}
+
+fn help_for<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, otherwise: &str) -> String {
+    match did_you_mean(word, candidates) {
+        Some(suggestion) => format!("did you mean '{suggestion}'?"),
+        None => otherwise.to_owned(),
+    }
+}
