@@ -82,7 +82,9 @@ impl Plan {
 
     /// The refusals.
     pub fn refusals(&self) -> impl Iterator<Item = &Change> {
-        self.changes.iter().filter(|c| c.kind == ChangeKind::Refused)
+        self.changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Refused)
     }
 
     /// Every edit to apply, in rule order.
@@ -111,10 +113,10 @@ pub fn plan(profile: &Profile, spec: &ContainerSpec, allow: &[String], context: 
         profile: profile.name.clone(),
         changes,
     };
-    if !plan.is_refused() {
-        if let Some(change) = provenance(spec, &profile.name) {
-            plan.changes.push(change);
-        }
+    if !plan.is_refused()
+        && let Some(change) = provenance(spec, &profile.name)
+    {
+        plan.changes.push(change);
     }
     plan
 }
@@ -128,15 +130,28 @@ fn decide(rule: &'static str, level: Level, waived: bool, finding: Finding) -> C
         edits,
     };
     match finding {
-        Finding::NotApplicable(reason) => change(ChangeKind::Kept, format!("not applicable: {reason}"), None, vec![]),
+        Finding::NotApplicable(reason) => change(
+            ChangeKind::Kept,
+            format!("not applicable: {reason}"),
+            None,
+            vec![],
+        ),
         Finding::Satisfied(reason) => change(ChangeKind::Kept, reason, None, vec![]),
-        Finding::Missing { reason, .. } if waived => change(ChangeKind::Waived, reason, None, vec![]),
-        Finding::Missing { reason, .. } if level == Level::Warn => change(ChangeKind::Warned, reason, None, vec![]),
-        Finding::Missing { edits, reason } => change(ChangeKind::Added, reason, None, edits),
-        Finding::Weaker { offending, reason, .. } if waived => {
-            change(ChangeKind::Waived, reason, Some(offending), vec![])
+        Finding::Missing { reason, .. } if waived => {
+            change(ChangeKind::Waived, reason, None, vec![])
         }
-        Finding::Weaker { offending, reason, edits } => match level {
+        Finding::Missing { reason, .. } if level == Level::Warn => {
+            change(ChangeKind::Warned, reason, None, vec![])
+        }
+        Finding::Missing { edits, reason } => change(ChangeKind::Added, reason, None, edits),
+        Finding::Weaker {
+            offending, reason, ..
+        } if waived => change(ChangeKind::Waived, reason, Some(offending), vec![]),
+        Finding::Weaker {
+            offending,
+            reason,
+            edits,
+        } => match level {
             Level::Enforce => change(ChangeKind::Tightened, reason, Some(offending), edits),
             Level::Deny => change(ChangeKind::Refused, reason, Some(offending), vec![]),
             Level::Set => change(
@@ -153,13 +168,18 @@ fn decide(rule: &'static str, level: Level, waived: bool, finding: Finding) -> C
         Finding::Forbidden { offending, reason } if level == Level::Deny => {
             change(ChangeKind::Refused, reason, Some(offending), vec![])
         }
-        Finding::Forbidden { offending, reason } => change(ChangeKind::Warned, reason, Some(offending), vec![]),
+        Finding::Forbidden { offending, reason } => {
+            change(ChangeKind::Warned, reason, Some(offending), vec![])
+        }
     }
 }
 
 /// Labels that record the profile and hardrun version, unless they are already there.
 fn provenance(spec: &ContainerSpec, profile: &str) -> Option<Change> {
-    let wanted = [(PROFILE_LABEL, profile), (VERSION_LABEL, env!("CARGO_PKG_VERSION"))];
+    let wanted = [
+        (PROFILE_LABEL, profile),
+        (VERSION_LABEL, env!("CARGO_PKG_VERSION")),
+    ];
     let edits: Vec<Edit> = wanted
         .iter()
         .filter(|(key, value)| spec.label(key) != Some(*value))
@@ -188,11 +208,26 @@ mod tests {
             offending: "--pids-limit -1".into(),
             reason: "unlimited".into(),
         };
-        assert_eq!(decide("pids-limit", Level::Warn, false, weaker()).kind, ChangeKind::Warned);
-        assert_eq!(decide("pids-limit", Level::Set, false, weaker()).kind, ChangeKind::Warned);
-        assert_eq!(decide("pids-limit", Level::Enforce, false, weaker()).kind, ChangeKind::Tightened);
-        assert_eq!(decide("pids-limit", Level::Deny, false, weaker()).kind, ChangeKind::Refused);
-        assert_eq!(decide("pids-limit", Level::Deny, true, weaker()).kind, ChangeKind::Waived);
+        assert_eq!(
+            decide("pids-limit", Level::Warn, false, weaker()).kind,
+            ChangeKind::Warned
+        );
+        assert_eq!(
+            decide("pids-limit", Level::Set, false, weaker()).kind,
+            ChangeKind::Warned
+        );
+        assert_eq!(
+            decide("pids-limit", Level::Enforce, false, weaker()).kind,
+            ChangeKind::Tightened
+        );
+        assert_eq!(
+            decide("pids-limit", Level::Deny, false, weaker()).kind,
+            ChangeKind::Refused
+        );
+        assert_eq!(
+            decide("pids-limit", Level::Deny, true, weaker()).kind,
+            ChangeKind::Waived
+        );
     }
 
     #[test]
@@ -201,13 +236,19 @@ mod tests {
             edits: vec![Edit::ReadOnlyRootfs],
             reason: "writable".into(),
         };
-        assert_eq!(decide("r", Level::Warn, false, missing()).kind, ChangeKind::Warned);
+        assert_eq!(
+            decide("r", Level::Warn, false, missing()).kind,
+            ChangeKind::Warned
+        );
         for level in [Level::Set, Level::Enforce, Level::Deny] {
             let change = decide("r", level, false, missing());
             assert_eq!(change.kind, ChangeKind::Added);
             assert_eq!(change.edits, [Edit::ReadOnlyRootfs]);
         }
-        assert_eq!(decide("r", Level::Set, true, missing()).kind, ChangeKind::Waived);
+        assert_eq!(
+            decide("r", Level::Set, true, missing()).kind,
+            ChangeKind::Waived
+        );
     }
 
     #[test]
@@ -216,9 +257,18 @@ mod tests {
             offending: "--privileged".into(),
             reason: "privileged".into(),
         };
-        assert_eq!(decide("no-privileged", Level::Deny, false, forbidden()).kind, ChangeKind::Refused);
-        assert_eq!(decide("no-privileged", Level::Warn, false, forbidden()).kind, ChangeKind::Warned);
-        assert_eq!(decide("no-privileged", Level::Deny, true, forbidden()).kind, ChangeKind::Waived);
+        assert_eq!(
+            decide("no-privileged", Level::Deny, false, forbidden()).kind,
+            ChangeKind::Refused
+        );
+        assert_eq!(
+            decide("no-privileged", Level::Warn, false, forbidden()).kind,
+            ChangeKind::Warned
+        );
+        assert_eq!(
+            decide("no-privileged", Level::Deny, true, forbidden()).kind,
+            ChangeKind::Waived
+        );
     }
 
     #[test]

@@ -196,7 +196,10 @@ fn security_opt_key(entry: &str) -> &str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
     ReadOnlyRootfs,
-    Tmpfs { target: String, options: String },
+    Tmpfs {
+        target: String,
+        options: String,
+    },
     CapDrop(String),
     CapAdd(String),
     /// Remove the user's `--cap-add` of this capability.
@@ -214,10 +217,16 @@ pub enum Edit {
     HealthRetries(i64),
     HealthStartPeriod(String),
     LogDriver(String),
-    LogOpt { key: String, value: String },
+    LogOpt {
+        key: String,
+        value: String,
+    },
     Restart(String),
     Init,
-    Label { key: String, value: String },
+    Label {
+        key: String,
+        value: String,
+    },
 }
 
 impl fmt::Display for Edit {
@@ -254,10 +263,22 @@ mod tests {
 
     #[test]
     fn security_opts_split_on_equals_then_colon() {
-        assert_eq!(split_security_opt("no-new-privileges"), ("no-new-privileges", None));
-        assert_eq!(split_security_opt("no-new-privileges:true"), ("no-new-privileges", Some("true")));
-        assert_eq!(split_security_opt("seccomp=a:b.json"), ("seccomp", Some("a:b.json")));
-        assert_eq!(split_security_opt("label:disable"), ("label", Some("disable")));
+        assert_eq!(
+            split_security_opt("no-new-privileges"),
+            ("no-new-privileges", None)
+        );
+        assert_eq!(
+            split_security_opt("no-new-privileges:true"),
+            ("no-new-privileges", Some("true"))
+        );
+        assert_eq!(
+            split_security_opt("seccomp=a:b.json"),
+            ("seccomp", Some("a:b.json"))
+        );
+        assert_eq!(
+            split_security_opt("label:disable"),
+            ("label", Some("disable"))
+        );
     }
 
     #[test]

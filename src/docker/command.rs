@@ -100,7 +100,17 @@ mod tests {
 
     #[test]
     fn global_options_come_before_the_command_word() {
-        assert_eq!(image_of(&["-H", "unix:///x.sock", "--context=default", "-D", "run", "img"]), "img");
+        assert_eq!(
+            image_of(&[
+                "-H",
+                "unix:///x.sock",
+                "--context=default",
+                "-D",
+                "run",
+                "img"
+            ]),
+            "img"
+        );
         assert_eq!(image_of(&["-c", "ctx", "run", "-c", "512", "img"]), "img");
         assert_eq!(image_of(&["-Dl", "debug", "run", "img"]), "img");
         assert_eq!(image_of(&["--tlsverify=false", "run", "img"]), "img");
@@ -112,28 +122,59 @@ mod tests {
             parse_words(&["run", "--context", "x", "img"]),
             Err(CommandError::Invocation(_))
         ));
-        assert!(matches!(parse_words(&["run", "-H", "x", "img"]), Err(CommandError::Invocation(_))));
+        assert!(matches!(
+            parse_words(&["run", "-H", "x", "img"]),
+            Err(CommandError::Invocation(_))
+        ));
     }
 
     #[test]
     fn other_commands_pass_through() {
-        for words in [&["ps", "-a"][..], &["logs", "x"], &["build", "."], &["exec", "-it", "x", "sh"], &[], &["--version"]] {
-            assert!(matches!(parse_words(words).unwrap(), DockerCommand::Other), "{words:?}");
+        for words in [
+            &["ps", "-a"][..],
+            &["logs", "x"],
+            &["build", "."],
+            &["exec", "-it", "x", "sh"],
+            &[],
+            &["--version"],
+        ] {
+            assert!(
+                matches!(parse_words(words).unwrap(), DockerCommand::Other),
+                "{words:?}"
+            );
         }
-        assert!(matches!(parse_words(&["compose", "up"]).unwrap(), DockerCommand::Compose));
-        assert!(matches!(parse_words(&["container", "ls"]).unwrap(), DockerCommand::Other));
+        assert!(matches!(
+            parse_words(&["compose", "up"]).unwrap(),
+            DockerCommand::Compose
+        ));
+        assert!(matches!(
+            parse_words(&["container", "ls"]).unwrap(),
+            DockerCommand::Other
+        ));
     }
 
     #[test]
     fn run_without_image_or_with_help_passes_through_for_docker_to_answer() {
-        assert!(matches!(parse_words(&["run"]).unwrap(), DockerCommand::Other));
-        assert!(matches!(parse_words(&["run", "--rm"]).unwrap(), DockerCommand::Other));
-        assert!(matches!(parse_words(&["run", "--help"]).unwrap(), DockerCommand::Other));
+        assert!(matches!(
+            parse_words(&["run"]).unwrap(),
+            DockerCommand::Other
+        ));
+        assert!(matches!(
+            parse_words(&["run", "--rm"]).unwrap(),
+            DockerCommand::Other
+        ));
+        assert!(matches!(
+            parse_words(&["run", "--help"]).unwrap(),
+            DockerCommand::Other
+        ));
     }
 
     #[test]
     fn unknown_global_options_are_refused() {
-        assert!(matches!(parse_words(&["--bogus", "run", "img"]), Err(CommandError::Global(_))));
+        assert!(matches!(
+            parse_words(&["--bogus", "run", "img"]),
+            Err(CommandError::Global(_))
+        ));
         assert!(matches!(
             parse_words(&["container", "-x", "run", "img"]),
             Err(CommandError::ContainerOptions(_))

@@ -143,7 +143,11 @@ impl Invocation {
         let invalid = |expected: &'static str| -> Result<(), InvocationError> {
             Err(InvocationError::InvalidValue {
                 flag: flag.to_owned(),
-                value: occurrence.text().unwrap_or_default().to_string_lossy().into_owned(),
+                value: occurrence
+                    .text()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
                 expected,
             })
         };
@@ -166,11 +170,9 @@ impl Invocation {
             "security-opt" => spec
                 .security_opts
                 .push(Sourced::new(value()?.to_owned(), origin())),
-            "network" => {
-                // The first --network is the network mode; later ones attach more networks.
-                if spec.network.is_none() {
-                    spec.network = Some(Sourced::new(network_name(value()?), origin()));
-                }
+            // The first --network is the network mode; later ones attach more networks.
+            "network" if spec.network.is_none() => {
+                spec.network = Some(Sourced::new(network_name(value()?), origin()));
             }
             "pid" => spec.pid = Some(Sourced::new(value()?.to_owned(), origin())),
             "ipc" => spec.ipc = Some(Sourced::new(value()?.to_owned(), origin())),
@@ -196,16 +198,16 @@ impl Invocation {
             "volumes-from" => spec
                 .volumes_from
                 .push(Sourced::new(value()?.to_owned(), origin())),
-            "device" => spec.devices.push(Sourced::new(value()?.to_owned(), origin())),
+            "device" => spec
+                .devices
+                .push(Sourced::new(value()?.to_owned(), origin())),
             "memory" => spec.memory = number(parse_bytes(value()?)),
             "memory-swap" => spec.memory_swap = number(parse_swap(value()?)),
             "cpus" => spec.nano_cpus = number(parse_cpus(value()?)),
             "cpu-quota" => spec.cpu_quota = number(parse_int(value()?)),
             "cpu-period" => spec.cpu_period = number(parse_int(value()?)),
             "pids-limit" => spec.pids_limit = number(parse_int(value()?)),
-            "health-cmd" => {
-                spec.health.command = Some(Sourced::new(value()?.to_owned(), origin()))
-            }
+            "health-cmd" => spec.health.command = Some(Sourced::new(value()?.to_owned(), origin())),
             "health-interval" => spec.health.interval = parse_duration(value()?),
             "health-timeout" => spec.health.timeout = parse_duration(value()?),
             "health-start-period" => spec.health.start_period = parse_duration(value()?),
@@ -259,10 +261,10 @@ impl Invocation {
         if word.starts_with("--") {
             format!("--{}", occurrence.flag.long)
         } else {
-            occurrence
-                .flag
-                .short
-                .map_or_else(|| format!("--{}", occurrence.flag.long), |c| format!("-{c}"))
+            occurrence.flag.short.map_or_else(
+                || format!("--{}", occurrence.flag.long),
+                |c| format!("-{c}"),
+            )
         }
     }
 
@@ -405,11 +407,29 @@ pub fn quote_words(words: &[OsString]) -> String {
         .join(" ")
 }
 
-/// Shell-quotes one word; a non-UTF-8 word is shown lossily.
+/// Shell-quotes one word for a POSIX shell: bare when it is made of safe characters, else in
+/// single quotes. A non-UTF-8 word is shown lossily.
 pub fn quote(word: &OsStr) -> String {
     let text = word.to_string_lossy();
-    match shlex::try_quote(&text) {
-        Ok(quoted) => quoted.into_owned(),
-        Err(_) => format!("{text:?}"),
+    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_is_minimal_and_safe() {
+        assert_eq!(quote(OsStr::new("max-size=10m")), "max-size=10m");
+        assert_eq!(quote(OsStr::new("/tmp:rw,size=1m")), "/tmp:rw,size=1m");
+        assert_eq!(quote(OsStr::new("")), "''");
+        assert_eq!(quote(OsStr::new("a b")), "'a b'");
+        assert_eq!(quote(OsStr::new("it's")), "'it'\\''s'");
+        assert_eq!(quote(OsStr::new("$HOME")), "'$HOME'");
     }
 }

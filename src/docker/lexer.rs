@@ -122,9 +122,7 @@ fn lex_long(
     let word = argv[index].as_bytes();
     let body = &word[2..];
     if body.is_empty() || body[0] == b'-' || body[0] == b'=' {
-        return Err(LexError::BadSyntax {
-            word: lossy(word),
-        });
+        return Err(LexError::BadSyntax { word: lossy(word) });
     }
     let (name, attached) = match body.iter().position(|b| *b == b'=') {
         Some(at) => (&body[..at], Some(&body[at + 1..])),
@@ -140,7 +138,12 @@ fn lex_long(
             Some(text) => bool_value(&display, text)?,
             None => true,
         };
-        out.push(occurrence(flag, FlagValue::Bool(value), index..index + 1, false));
+        out.push(occurrence(
+            flag,
+            FlagValue::Bool(value),
+            index..index + 1,
+            false,
+        ));
         return Ok(index + 1);
     }
     match attached {
@@ -174,7 +177,10 @@ fn lex_short(
             .then(|| by_short(table, letter))
             .flatten()
             .ok_or_else(|| LexError::UnknownShorthand {
-                letter: lossy(&shorthands[..utf8_len(shorthands)]).chars().next().unwrap_or('?'),
+                letter: lossy(&shorthands[..utf8_len(shorthands)])
+                    .chars()
+                    .next()
+                    .unwrap_or('?'),
                 word: lossy(word),
             })?;
         let display = format!("-{letter}");
@@ -207,7 +213,12 @@ fn lex_short(
     Ok(next)
 }
 
-fn occurrence(flag: &'static FlagDef, value: FlagValue, tokens: Range<usize>, bundled: bool) -> Occurrence {
+fn occurrence(
+    flag: &'static FlagDef,
+    value: FlagValue,
+    tokens: Range<usize>,
+    bundled: bool,
+) -> Occurrence {
     Occurrence {
         flag,
         value,
@@ -268,12 +279,17 @@ mod tests {
                 (o.flag.long.to_owned(), value)
             })
             .collect();
-        let image = argv.get(lexed.positional).map(|w| w.to_string_lossy().into_owned());
+        let image = argv
+            .get(lexed.positional)
+            .map(|w| w.to_string_lossy().into_owned());
         (flags, image)
     }
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+        items
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -323,7 +339,10 @@ mod tests {
     #[test]
     fn booleans_take_parsebool_values_after_equals() {
         let (flags, _) = run(&["--rm=0", "--privileged=T", "--init=false", "img"]);
-        assert_eq!(flags, pairs(&[("rm", "false"), ("privileged", "true"), ("init", "false")]));
+        assert_eq!(
+            flags,
+            pairs(&[("rm", "false"), ("privileged", "true"), ("init", "false")])
+        );
         let err = lex(&argv(&["--rm=yes", "img"]), 0, RUN_FLAGS).unwrap_err();
         assert!(matches!(err, LexError::InvalidBool { .. }));
     }
@@ -331,13 +350,22 @@ mod tests {
     #[test]
     fn short_bundles_give_the_rest_of_the_word_to_the_first_value_flag() {
         let (flags, image) = run(&["-dtp80:80", "img"]);
-        assert_eq!(flags, pairs(&[("detach", "true"), ("tty", "true"), ("publish", "80:80")]));
+        assert_eq!(
+            flags,
+            pairs(&[("detach", "true"), ("tty", "true"), ("publish", "80:80")])
+        );
         assert_eq!(image.as_deref(), Some("img"));
         let (flags, image) = run(&["-dtp", "80:80", "img"]);
-        assert_eq!(flags, pairs(&[("detach", "true"), ("tty", "true"), ("publish", "80:80")]));
+        assert_eq!(
+            flags,
+            pairs(&[("detach", "true"), ("tty", "true"), ("publish", "80:80")])
+        );
         assert_eq!(image.as_deref(), Some("img"));
         let (flags, _) = run(&["-dit", "img"]);
-        assert_eq!(flags, pairs(&[("detach", "true"), ("interactive", "true"), ("tty", "true")]));
+        assert_eq!(
+            flags,
+            pairs(&[("detach", "true"), ("interactive", "true"), ("tty", "true")])
+        );
     }
 
     #[test]
@@ -350,7 +378,13 @@ mod tests {
 
     #[test]
     fn attached_short_values() {
-        let (flags, _) = run(&["-eFOO=bar", "-m512m", "-u0", "-dv/var/run/docker.sock:/s", "img"]);
+        let (flags, _) = run(&[
+            "-eFOO=bar",
+            "-m512m",
+            "-u0",
+            "-dv/var/run/docker.sock:/s",
+            "img",
+        ]);
         assert_eq!(
             flags,
             pairs(&[
@@ -373,14 +407,28 @@ mod tests {
     #[test]
     fn errors_match_docker() {
         let err = |words: &[&str]| lex(&argv(words), 0, RUN_FLAGS).unwrap_err();
-        assert_eq!(err(&["--read", "img"]), LexError::UnknownFlag { name: "read".into() });
-        assert_eq!(err(&["--Rm", "img"]), LexError::UnknownFlag { name: "Rm".into() });
-        assert!(matches!(err(&["-H", "x", "img"]), LexError::UnknownShorthand { letter: 'H', .. }));
+        assert_eq!(
+            err(&["--read", "img"]),
+            LexError::UnknownFlag {
+                name: "read".into()
+            }
+        );
+        assert_eq!(
+            err(&["--Rm", "img"]),
+            LexError::UnknownFlag { name: "Rm".into() }
+        );
+        assert!(matches!(
+            err(&["-H", "x", "img"]),
+            LexError::UnknownShorthand { letter: 'H', .. }
+        ));
         assert!(matches!(err(&["--name"]), LexError::MissingValue { .. }));
         assert!(matches!(err(&["-e"]), LexError::MissingValue { .. }));
         assert!(matches!(err(&["---x", "img"]), LexError::BadSyntax { .. }));
         assert!(matches!(err(&["--=x", "img"]), LexError::BadSyntax { .. }));
-        assert!(matches!(err(&["-d=", "img"]), LexError::UnknownShorthand { letter: '=', .. }));
+        assert!(matches!(
+            err(&["-d=", "img"]),
+            LexError::UnknownShorthand { letter: '=', .. }
+        ));
     }
 
     #[test]
@@ -396,7 +444,8 @@ mod tests {
     fn token_ranges_cover_the_options_exactly() {
         let argv = argv(&["-dtp", "80:80", "--name", "x", "--rm", "img"]);
         let lexed = lex(&argv, 0, RUN_FLAGS).unwrap();
-        let ranges: Vec<Range<usize>> = lexed.occurrences.iter().map(|o| o.tokens.clone()).collect();
+        let ranges: Vec<Range<usize>> =
+            lexed.occurrences.iter().map(|o| o.tokens.clone()).collect();
         assert_eq!(ranges, [0..1, 0..1, 0..2, 2..4, 4..5]);
         assert!(lexed.occurrences[0].bundled && lexed.occurrences[2].bundled);
         assert!(!lexed.occurrences[3].bundled);
@@ -407,6 +456,9 @@ mod tests {
         let bad = OsString::from_vec(vec![b'-', b'e', 0xff, b'=', b'1']);
         let argv = vec![bad, OsString::from("img")];
         let lexed = lex(&argv, 0, RUN_FLAGS).unwrap();
-        assert_eq!(lexed.occurrences[0].text().unwrap().as_bytes(), &[0xff, b'=', b'1']);
+        assert_eq!(
+            lexed.occurrences[0].text().unwrap().as_bytes(),
+            &[0xff, b'=', b'1']
+        );
     }
 }

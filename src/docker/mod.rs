@@ -4,9 +4,9 @@
 //! `run`/`create` command line into an `Invocation` that knows where every user argument is,
 //! converts it into a `ContainerSpec`, and applies a plan by adding flags before the image.
 
-pub mod flags;
-pub mod lexer;
-pub mod values;
 pub mod command;
+pub mod flags;
 pub mod invocation;
+pub mod lexer;
 pub mod mounts;
+pub mod values;

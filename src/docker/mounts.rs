@@ -38,7 +38,12 @@ pub fn parse_volume(text: &str, cwd: &Path) -> Option<Mount> {
         read_only: options.contains(&"ro"),
         propagation: options
             .iter()
-            .find(|o| matches!(**o, "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"))
+            .find(|o| {
+                matches!(
+                    **o,
+                    "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"
+                )
+            })
             .map(|o| (*o).to_owned()),
         tmpfs_options: String::new(),
         bind_device: None,
@@ -251,12 +256,18 @@ mod tests {
         let anonymous = volume("/data");
         assert_eq!(anonymous.source, None);
         assert_eq!(anonymous.target, "/data");
-        assert_eq!(volume("/x:/y:rshared,z").propagation.as_deref(), Some("rshared"));
+        assert_eq!(
+            volume("/x:/y:rshared,z").propagation.as_deref(),
+            Some("rshared")
+        );
     }
 
     #[test]
     fn relative_binds_are_resolved_against_the_working_directory() {
-        assert_eq!(volume("./conf:/conf").source.as_deref(), Some("/home/me/app/conf"));
+        assert_eq!(
+            volume("./conf:/conf").source.as_deref(),
+            Some("/home/me/app/conf")
+        );
         assert_eq!(volume("../../..:/host").source.as_deref(), Some("/"));
         assert_eq!(volume("//var//run/:/x").source.as_deref(), Some("/var/run"));
     }
@@ -286,7 +297,9 @@ mod tests {
 
     #[test]
     fn a_local_volume_with_o_bind_is_a_bind_of_its_device() {
-        let m = mount("type=volume,target=/x,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/var/run");
+        let m = mount(
+            "type=volume,target=/x,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/var/run",
+        );
         assert_eq!(m.bind_device.as_deref(), Some("/var/run"));
     }
 
@@ -296,13 +309,19 @@ mod tests {
         assert_eq!(t.target, "/tmp");
         assert_eq!(t.tmpfs_options, "rw,size=64m,mode=1777");
         assert_eq!(parse_tmpfs("/run").tmpfs_options, "");
-        assert_eq!(mount("type=tmpfs,dst=/t,tmpfs-size=1m").tmpfs_options, "size=1m");
+        assert_eq!(
+            mount("type=tmpfs,dst=/t,tmpfs-size=1m").tmpfs_options,
+            "size=1m"
+        );
     }
 
     #[test]
     fn ports_with_and_without_address() {
         let p = parse_port("8080:80").unwrap();
-        assert_eq!((p.host_ip, p.host_port.as_deref(), p.container_port.as_str()), (None, Some("8080"), "80"));
+        assert_eq!(
+            (p.host_ip, p.host_port.as_deref(), p.container_port.as_str()),
+            (None, Some("8080"), "80")
+        );
         let p = parse_port("127.0.0.1:8080:80/tcp").unwrap();
         assert_eq!(p.host_ip.as_deref(), Some("127.0.0.1"));
         let p = parse_port("[::1]:8080:80").unwrap();
@@ -312,6 +331,9 @@ mod tests {
         let p = parse_port("published=8080,target=80").unwrap();
         assert_eq!(p.host_port.as_deref(), Some("8080"));
         let p = parse_port("127.0.0.1::80").unwrap();
-        assert_eq!((p.host_ip.as_deref(), p.host_port), (Some("127.0.0.1"), None));
+        assert_eq!(
+            (p.host_ip.as_deref(), p.host_port),
+            (Some("127.0.0.1"), None)
+        );
     }
 }

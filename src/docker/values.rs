@@ -215,7 +215,11 @@ pub fn parse_cpus(text: &str) -> Option<i64> {
     if whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    if !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+    if !whole
+        .chars()
+        .chain(fraction.chars())
+        .all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     // value = digits * 10^(exponent - fraction.len()); nanos = value * 10^9.
@@ -237,12 +241,20 @@ pub fn parse_cpus(text: &str) -> Option<i64> {
 /// A capability as the engine compares it: upper case, without the `CAP_` prefix.
 pub fn normalize_capability(name: &str) -> String {
     let upper = name.trim().to_ascii_uppercase();
-    upper.strip_prefix("CAP_").map(str::to_owned).unwrap_or(upper)
+    upper
+        .strip_prefix("CAP_")
+        .map(str::to_owned)
+        .unwrap_or(upper)
 }
 
 /// Formats a byte count the way profiles write it (`512m`, `1g`, `1536k`).
 pub fn format_bytes(bytes: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [(1 << 40, "t"), (1 << 30, "g"), (1 << 20, "m"), (1 << 10, "k")];
+    const UNITS: [(i64, &str); 4] = [
+        (1 << 40, "t"),
+        (1 << 30, "g"),
+        (1 << 20, "m"),
+        (1 << 10, "k"),
+    ];
     for (size, suffix) in UNITS {
         if bytes != 0 && bytes % size == 0 {
             return format!("{}{suffix}", bytes / size);
@@ -297,7 +309,18 @@ mod tests {
 
     #[test]
     fn integers_reject_what_go_rejects() {
-        for bad in ["", "-", "1__0", "_1", "1_", "08", "0x", "1e3", "12a", "9223372036854775808"] {
+        for bad in [
+            "",
+            "-",
+            "1__0",
+            "_1",
+            "1_",
+            "08",
+            "0x",
+            "1e3",
+            "12a",
+            "9223372036854775808",
+        ] {
             assert_eq!(parse_int(bad), None, "{bad}");
         }
     }

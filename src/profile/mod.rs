@@ -70,15 +70,22 @@ pub enum ProfileError {
         help: Option<String>,
     },
     #[error("unknown profile '{name}'\nhelp: the available profiles are: {}", .available.join(", "))]
-    NotFound { name: String, available: Vec<String> },
+    NotFound {
+        name: String,
+        available: Vec<String>,
+    },
     #[error("profile '{name}' extends itself through {}\nhelp: remove one of the `extends:` lines", .chain.join(" -> "))]
     Cycle { name: String, chain: Vec<String> },
-    #[error("cannot read profile {path:?}: {reason}\nhelp: check the path given to --profile or HARDRUN_PROFILE")]
+    #[error(
+        "cannot read profile {path:?}: {reason}\nhelp: check the path given to --profile or HARDRUN_PROFILE"
+    )]
     Read { path: String, reason: String },
 }
 
 fn help_line(help: &Option<String>) -> String {
-    help.as_ref().map(|h| format!("\nhelp: {h}")).unwrap_or_default()
+    help.as_ref()
+        .map(|h| format!("\nhelp: {h}"))
+        .unwrap_or_default()
 }
 
 impl ProfileError {
@@ -110,7 +117,8 @@ impl ProfileError {
 
 /// Parses one profile file.
 pub fn parse(found: &Found) -> Result<ProfileDoc, ProfileError> {
-    let root = raw::parse(&found.text).map_err(|error| ProfileError::yaml(&found.source, &error))?;
+    let root =
+        raw::parse(&found.text).map_err(|error| ProfileError::yaml(&found.source, &error))?;
     read::read(&found.source, &root)
 }
 
@@ -141,15 +149,23 @@ pub fn load(reference: &str, source: &dyn Source) -> Result<Profile, ProfileErro
     while let Some(parent) = docs.last().and_then(|(_, _, doc)| doc.extends.clone()) {
         let (child_name, child_source, _) = docs.last().expect("not empty");
         let skip = (parent.value == *child_name).then(|| child_source.clone());
-        let found = source.by_name(&parent.value, skip.as_deref())?.ok_or_else(|| {
-            let child_source = child_source.clone();
-            ProfileError::invalid(
-                &child_source,
-                &parent.referenced,
-                format!("profile '{}' extends unknown profile '{}'", child_name, parent.value),
-                Some(format!("the available profiles are: {}", source.names().join(", "))),
-            )
-        })?;
+        let found = source
+            .by_name(&parent.value, skip.as_deref())?
+            .ok_or_else(|| {
+                let child_source = child_source.clone();
+                ProfileError::invalid(
+                    &child_source,
+                    &parent.referenced,
+                    format!(
+                        "profile '{}' extends unknown profile '{}'",
+                        child_name, parent.value
+                    ),
+                    Some(format!(
+                        "the available profiles are: {}",
+                        source.names().join(", ")
+                    )),
+                )
+            })?;
         if docs.iter().any(|(_, seen, _)| *seen == found.source) {
             let mut chain: Vec<String> = docs.iter().map(|(n, _, _)| n.clone()).collect();
             chain.push(parent.value.clone());
@@ -282,18 +298,27 @@ fn render_params(params: &Params) -> Vec<(&'static str, String)> {
     push("capabilities", params.capabilities.as_ref().map(list));
     push("memory", params.memory.as_ref().map(|s| s.text.clone()));
     push("swap", params.swap.as_ref().map(|s| s.text.clone()));
-    push("cpus", params.cpus.as_ref().map(|(_, text)| format!("{text:?}")));
+    push(
+        "cpus",
+        params.cpus.as_ref().map(|(_, text)| format!("{text:?}")),
+    );
     push("pids", params.pids.map(|n| n.to_string()));
     push("command", params.command.as_ref().map(|c| format!("{c:?}")));
     push("interval", params.interval.as_ref().map(|d| d.text.clone()));
     push("timeout", params.timeout.as_ref().map(|d| d.text.clone()));
-    push("start-period", params.start_period.as_ref().map(|d| d.text.clone()));
+    push(
+        "start-period",
+        params.start_period.as_ref().map(|d| d.text.clone()),
+    );
     push("retries", params.retries.map(|n| n.to_string()));
     push("driver", params.driver.clone());
     push("max-size", params.max_size.as_ref().map(|s| s.text.clone()));
     push("max-file", params.max_file.map(|n| n.to_string()));
     push("policy", params.policy.clone());
-    push("require-digest", params.require_digest.map(|b| b.to_string()));
+    push(
+        "require-digest",
+        params.require_digest.map(|b| b.to_string()),
+    );
     push("paths", params.paths.as_ref().map(list));
     push("names", params.names.as_ref().map(list));
     out

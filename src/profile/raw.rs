@@ -115,13 +115,19 @@ mod tests {
     #[test]
     fn nodes_know_their_line_and_column() {
         let node = parse("rules:\n  memory-limit:\n    memory: 512m\n").unwrap();
-        let Value::Map(top) = &node.value else { panic!() };
+        let Value::Map(top) = &node.value else {
+            panic!()
+        };
         assert_eq!(top[0].0.value, "rules");
         assert_eq!(top[0].0.referenced.line(), 1);
-        let Value::Map(rules) = &top[0].1.value else { panic!() };
+        let Value::Map(rules) = &top[0].1.value else {
+            panic!()
+        };
         assert_eq!(rules[0].0.referenced.line(), 2);
         assert_eq!(rules[0].0.referenced.column(), 3);
-        let Value::Map(params) = &rules[0].1.value else { panic!() };
+        let Value::Map(params) = &rules[0].1.value else {
+            panic!()
+        };
         assert_eq!(params[0].1.value, Value::Scalar("512m".into()));
         assert_eq!(params[0].1.referenced.line(), 3);
         assert_eq!(params[0].1.referenced.column(), 13);
@@ -130,7 +136,9 @@ mod tests {
     #[test]
     fn scalars_keep_yaml_typed_values_as_text() {
         let node = parse("a: 1.0\nb: 100\nc: true\nd: ~\ne: [x, y]\n").unwrap();
-        let Value::Map(entries) = node.value else { panic!() };
+        let Value::Map(entries) = node.value else {
+            panic!()
+        };
         let values: Vec<Value> = entries.into_iter().map(|(_, v)| v.value).collect();
         assert_eq!(values[0], Value::Scalar("1.0".into()));
         assert_eq!(values[1], Value::Scalar("100".into()));
@@ -142,10 +150,17 @@ mod tests {
     #[test]
     fn anchors_and_merge_keys_work() {
         let node = parse("base: &b {level: enforce}\nrule:\n  <<: *b\n  pids: 5\n").unwrap();
-        let Value::Map(entries) = node.value else { panic!() };
-        let Value::Map(rule) = &entries[1].1.value else { panic!() };
+        let Value::Map(entries) = node.value else {
+            panic!()
+        };
+        let Value::Map(rule) = &entries[1].1.value else {
+            panic!()
+        };
         let keys: Vec<&str> = rule.iter().map(|(k, _)| k.value.as_str()).collect();
-        assert!(keys.contains(&"level") && keys.contains(&"pids"), "{keys:?}");
+        assert!(
+            keys.contains(&"level") && keys.contains(&"pids"),
+            "{keys:?}"
+        );
     }
 
     #[test]

@@ -34,7 +34,13 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
     };
     let entries = match &root.value {
         Value::Map(entries) => entries,
-        Value::Null => return Ok(ProfileDoc { description: None, extends: None, rules: vec![] }),
+        Value::Null => {
+            return Ok(ProfileDoc {
+                description: None,
+                extends: None,
+                rules: vec![],
+            });
+        }
         other => {
             return Err(at(
                 &root.referenced,
@@ -63,7 +69,11 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
                 return Err(at(
                     &key.referenced,
                     format!("unknown key '{other}'"),
-                    Some(help_for(other, TOP_KEYS.iter().copied(), "the keys are: description, extends, rules")),
+                    Some(help_for(
+                        other,
+                        TOP_KEYS.iter().copied(),
+                        "the keys are: description, extends, rules",
+                    )),
                 ));
             }
         }
@@ -79,7 +89,10 @@ fn read_rules(file: &str, node: &Node) -> Result<Vec<RuleEntry>, ProfileError> {
             return Err(ProfileError::invalid(
                 file,
                 &node.referenced,
-                format!("'rules' must be a mapping of rule ids, found {}", other.kind()),
+                format!(
+                    "'rules' must be a mapping of rule ids, found {}",
+                    other.kind()
+                ),
                 Some("write `rules:` followed by lines such as `  no-privileged: deny`".into()),
             ));
         }
@@ -119,8 +132,17 @@ fn read_rule(file: &str, id: &Spanned<String>, node: &Node) -> Result<RuleEntry,
             return Err(ProfileError::invalid(
                 file,
                 &node.referenced,
-                format!("rule '{}' must be a level or a mapping, found {}", rule.id, other.kind()),
-                Some(format!("write `{}: {}` or `{}: {{level: …, …}}`", rule.id, levels(rule), rule.id)),
+                format!(
+                    "rule '{}' must be a level or a mapping, found {}",
+                    rule.id,
+                    other.kind()
+                ),
+                Some(format!(
+                    "write `{}: {}` or `{}: {{level: …, …}}`",
+                    rule.id,
+                    levels(rule),
+                    rule.id
+                )),
             ));
         }
     }
@@ -139,13 +161,21 @@ fn read_level(file: &str, rule: &Rule, node: &Node) -> Result<Level, ProfileErro
             file,
             &node.referenced,
             format!("invalid level '{text}' for rule '{}'", rule.id),
-            Some(format!("{suggestion}rule '{}' accepts: {}", rule.id, levels(rule))),
+            Some(format!(
+                "{suggestion}rule '{}' accepts: {}",
+                rule.id,
+                levels(rule)
+            )),
         )
     })
 }
 
 fn levels(rule: &Rule) -> String {
-    rule.levels().iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
+    rule.levels()
+        .iter()
+        .map(|l| l.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn read_param(
@@ -161,12 +191,18 @@ fn read_param(
         return Ok(());
     }
     if !rule.params.iter().any(|(param, _)| *param == name) {
-        let known: Vec<&str> = std::iter::once("level").chain(rule.params.iter().map(|(p, _)| *p)).collect();
+        let known: Vec<&str> = std::iter::once("level")
+            .chain(rule.params.iter().map(|(p, _)| *p))
+            .collect();
         return Err(ProfileError::invalid(
             file,
             &key.referenced,
             format!("unknown key '{name}' for rule '{}'", rule.id),
-            Some(help_for(name, known.iter().copied(), &format!("rule '{}' takes: {}", rule.id, known.join(", ")))),
+            Some(help_for(
+                name,
+                known.iter().copied(),
+                &format!("rule '{}' takes: {}", rule.id, known.join(", ")),
+            )),
         ));
     }
     let params = &mut entry.params;
@@ -174,7 +210,10 @@ fn read_param(
         ProfileError::invalid(
             file,
             &node.referenced,
-            format!("invalid value for '{name}' of rule '{}': expected {expected}", rule.id),
+            format!(
+                "invalid value for '{name}' of rule '{}': expected {expected}",
+                rule.id
+            ),
             None,
         )
     };
@@ -192,7 +231,10 @@ fn read_param(
         "memory" | "swap" | "max-size" => {
             let text = scalar(file, node)?;
             let bytes = parse_bytes(text).ok_or_else(|| bad("a size such as 512m"))?;
-            let size = Some(ByteSize { bytes, text: text.to_owned() });
+            let size = Some(ByteSize {
+                bytes,
+                text: text.to_owned(),
+            });
             match name {
                 "memory" => params.memory = size,
                 "swap" => params.swap = size,
@@ -201,11 +243,15 @@ fn read_param(
         }
         "cpus" => {
             let text = scalar(file, node)?;
-            let nanos = parse_cpus(text).filter(|n| *n > 0).ok_or_else(|| bad("a number of CPUs such as 1.5"))?;
+            let nanos = parse_cpus(text)
+                .filter(|n| *n > 0)
+                .ok_or_else(|| bad("a number of CPUs such as 1.5"))?;
             params.cpus = Some((nanos, text.to_owned()));
         }
         "pids" | "retries" | "max-file" => {
-            let value = parse_int(scalar(file, node)?).filter(|n| *n > 0).ok_or_else(|| bad("a positive integer"))?;
+            let value = parse_int(scalar(file, node)?)
+                .filter(|n| *n > 0)
+                .ok_or_else(|| bad("a positive integer"))?;
             match name {
                 "pids" => params.pids = Some(value),
                 "retries" => params.retries = Some(value),
@@ -217,7 +263,10 @@ fn read_param(
             let nanos = parse_duration(text)
                 .filter(|n| *n >= 1_000_000)
                 .ok_or_else(|| bad("a duration of at least 1ms with a unit, such as 30s"))?;
-            let duration = Some(Duration { nanos, text: text.to_owned() });
+            let duration = Some(Duration {
+                nanos,
+                text: text.to_owned(),
+            });
             match name {
                 "interval" => params.interval = duration,
                 "timeout" => params.timeout = duration,
@@ -225,9 +274,13 @@ fn read_param(
             }
         }
         "require-digest" => {
-            params.require_digest = Some(parse_bool(scalar(file, node)?).ok_or_else(|| bad("true or false"))?)
+            params.require_digest =
+                Some(parse_bool(scalar(file, node)?).ok_or_else(|| bad("true or false"))?)
         }
-        _ => unreachable!("rule '{}' declares '{name}' but hardrun cannot read it", rule.id),
+        _ => unreachable!(
+            "rule '{}' declares '{name}' but hardrun cannot read it",
+            rule.id
+        ),
     }
     Ok(())
 }
@@ -246,7 +299,10 @@ fn scalar<'a>(file: &str, node: &'a Node) -> Result<&'a str, ProfileError> {
 
 fn list(file: &str, node: &Node) -> Result<Vec<String>, ProfileError> {
     match &node.value {
-        Value::Seq(items) => items.iter().map(|item| scalar(file, item).map(str::to_owned)).collect(),
+        Value::Seq(items) => items
+            .iter()
+            .map(|item| scalar(file, item).map(str::to_owned))
+            .collect(),
         other => Err(ProfileError::invalid(
             file,
             &node.referenced,
@@ -261,7 +317,10 @@ fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
         return Err(ProfileError::invalid(
             file,
             &node.referenced,
-            format!("expected a list of tmpfs mounts, found {}", node.value.kind()),
+            format!(
+                "expected a list of tmpfs mounts, found {}",
+                node.value.kind()
+            ),
             Some("write `tmpfs: [{path: /tmp, options: \"rw,noexec,nosuid,size=100m\"}]`".into()),
         ));
     };
@@ -284,13 +343,22 @@ fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
                                 file,
                                 &key.referenced,
                                 format!("unknown key '{other}' in a tmpfs mount"),
-                                Some(help_for(other, ["path", "options"], "a tmpfs mount takes: path, options")),
+                                Some(help_for(
+                                    other,
+                                    ["path", "options"],
+                                    "a tmpfs mount takes: path, options",
+                                )),
                             ));
                         }
                     }
                 }
                 let path = path.ok_or_else(|| {
-                    ProfileError::invalid(file, &item.referenced, "a tmpfs mount needs a 'path'".into(), None)
+                    ProfileError::invalid(
+                        file,
+                        &item.referenced,
+                        "a tmpfs mount needs a 'path'".into(),
+                        None,
+                    )
                 })?;
                 tmpfs_entry(file, item, path, &options)
             }
@@ -304,7 +372,12 @@ fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
         .collect()
 }
 
-fn tmpfs_entry(file: &str, node: &Node, path: &str, options: &str) -> Result<TmpfsParam, ProfileError> {
+fn tmpfs_entry(
+    file: &str,
+    node: &Node,
+    path: &str,
+    options: &str,
+) -> Result<TmpfsParam, ProfileError> {
     if !path.starts_with('/') {
         return Err(ProfileError::invalid(
             file,
@@ -319,7 +392,11 @@ fn tmpfs_entry(file: &str, node: &Node, path: &str, options: &str) -> Result<Tmp
     })
 }
 
-fn help_for<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, otherwise: &str) -> String {
+fn help_for<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: &str,
+) -> String {
     match did_you_mean(word, candidates) {
         Some(suggestion) => format!("did you mean '{suggestion}'?"),
         None => otherwise.to_owned(),

@@ -57,14 +57,28 @@ const DEFAULT_NAMES: &[&str] = &[
 /// Fragments at least this long match anywhere in a name; shorter ones match whole words.
 const SUBSTRING_MIN_LEN: usize = 6;
 
-fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
-    let fragments: Vec<String> = match &params.names {
+/// The names of the variables whose values look secret: reports mask their values.
+pub fn secret_names(spec: &ContainerSpec, params: &Params) -> Vec<String> {
+    let fragments = fragments(params);
+    spec.env
+        .iter()
+        .filter(|var| secret_reason(var, &fragments).is_some())
+        .map(|var| var.name.clone())
+        .collect()
+}
+
+fn fragments(params: &Params) -> Vec<String> {
+    match &params.names {
         Some(names) => names
             .iter()
             .map(|n| n.trim().to_ascii_uppercase())
             .collect(),
         None => DEFAULT_NAMES.iter().map(|n| (*n).to_owned()).collect(),
-    };
+    }
+}
+
+fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
+    let fragments = fragments(params);
     let findings: Vec<Finding> = spec
         .env
         .iter()

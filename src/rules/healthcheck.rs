@@ -44,7 +44,10 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut edits = Vec::new();
     let user_command = health.command.as_ref().filter(|c| !c.value.is_empty());
-    let profile_command = params.command.as_ref().filter(|c| !c.is_empty());
+    let profile_command = params
+        .command
+        .as_ref()
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("none"));
     match (user_command, profile_command) {
         (Some(command), _) => findings.push(Finding::Satisfied(format!("kept {}", command.origin))),
         (None, Some(command)) => edits.push(Edit::HealthCmd(command.clone())),
@@ -170,6 +173,16 @@ mod tests {
         expected.extend(timings());
         expected[1] = Edit::HealthInterval("10s".into());
         assert_eq!(edits(&found), expected);
+    }
+
+    #[test]
+    fn does_not_add_a_command_spelled_none() {
+        let params = Params {
+            command: Some("none".into()),
+            ..Params::default()
+        };
+        let found = assess(&ContainerSpec::default(), &params, &Context::default());
+        assert_eq!(edits(&found), timings());
     }
 
     #[test]

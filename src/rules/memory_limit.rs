@@ -24,7 +24,10 @@ const DEFAULT_MEMORY: i64 = 512 << 20;
 const DEFAULT_SWAP: i64 = 1 << 30;
 
 fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
-    let memory = params.memory.clone().unwrap_or_else(|| size(DEFAULT_MEMORY));
+    let memory = params
+        .memory
+        .clone()
+        .unwrap_or_else(|| size(DEFAULT_MEMORY));
     let swap = params.swap.clone().unwrap_or_else(|| size(DEFAULT_SWAP));
     let mut findings = Vec::new();
 
@@ -117,24 +120,41 @@ mod tests {
     #[test]
     fn catches_a_missing_limit_and_adds_memory_and_swap() {
         let found = assess(&spec(None, None), &Params::default(), &Context::default());
-        assert_eq!(edits(&found), [Edit::Memory("512m".into()), Edit::MemorySwap("1g".into())]);
+        assert_eq!(
+            edits(&found),
+            [Edit::Memory("512m".into()), Edit::MemorySwap("1g".into())]
+        );
     }
 
     #[test]
     fn catches_a_larger_limit_as_weaker() {
-        let found = assess(&spec(Some(4 << 30), None), &Params::default(), &Context::default());
-        assert!(matches!(&found[0], Finding::Weaker { offending, .. } if offending == "--memory 4g"));
+        let found = assess(
+            &spec(Some(4 << 30), None),
+            &Params::default(),
+            &Context::default(),
+        );
+        assert!(
+            matches!(&found[0], Finding::Weaker { offending, .. } if offending == "--memory 4g")
+        );
     }
 
     #[test]
     fn catches_unlimited_swap() {
-        let found = assess(&spec(Some(256 << 20), Some(-1)), &Params::default(), &Context::default());
+        let found = assess(
+            &spec(Some(256 << 20), Some(-1)),
+            &Params::default(),
+            &Context::default(),
+        );
         assert!(matches!(&found[1], Finding::Weaker { .. }));
     }
 
     #[test]
     fn does_not_catch_a_smaller_user_limit() {
-        let found = assess(&spec(Some(256 << 20), Some(256 << 20)), &Params::default(), &Context::default());
+        let found = assess(
+            &spec(Some(256 << 20), Some(256 << 20)),
+            &Params::default(),
+            &Context::default(),
+        );
         assert!(found.iter().all(|f| matches!(f, Finding::Satisfied(_))));
     }
 
@@ -151,7 +171,11 @@ mod tests {
 
     #[test]
     fn a_user_swap_below_the_profile_memory_becomes_the_memory_limit() {
-        let found = assess(&spec(None, Some(256 << 20)), &Params::default(), &Context::default());
+        let found = assess(
+            &spec(None, Some(256 << 20)),
+            &Params::default(),
+            &Context::default(),
+        );
         assert_eq!(edits(&found), [Edit::Memory("256m".into())]);
     }
 }

@@ -11,7 +11,7 @@ use crate::spec::{ContainerSpec, Edit};
 
 mod cpu_limit;
 mod drop_capabilities;
-mod env_secrets;
+pub mod env_secrets;
 mod healthcheck;
 mod image_tag;
 mod init_process;
@@ -104,7 +104,13 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [Level::Off, Level::Warn, Level::Set, Level::Enforce, Level::Deny];
+    pub const ALL: [Level; 5] = [
+        Level::Off,
+        Level::Warn,
+        Level::Set,
+        Level::Enforce,
+        Level::Deny,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -276,7 +282,12 @@ mod tests {
     #[test]
     fn ids_are_unique_sorted_and_kebab_case() {
         for pair in RULES.windows(2) {
-            assert!(pair[0].id < pair[1].id, "{} must sort before {}", pair[0].id, pair[1].id);
+            assert!(
+                pair[0].id < pair[1].id,
+                "{} must sort before {}",
+                pair[0].id,
+                pair[1].id
+            );
         }
         for rule in RULES {
             assert!(
@@ -307,7 +318,11 @@ mod tests {
             assert!(!rule.title.is_empty(), "{}", rule.id);
             assert!(rule.protects.len() > 20, "{}: protects", rule.id);
             assert!(rule.may_break.len() > 10, "{}: may_break", rule.id);
-            assert!(!rule.cis.is_empty() || !rule.owasp.is_empty(), "{}: references", rule.id);
+            assert!(
+                !rule.cis.is_empty() || !rule.owasp.is_empty(),
+                "{}: references",
+                rule.id
+            );
             assert!(rule.example.starts_with("docker "), "{}: example", rule.id);
         }
     }

@@ -44,12 +44,17 @@ mod tests {
 
     #[test]
     fn catches_privileged() {
-        assert!(matches!(&findings(Some(true))[..], [Finding::Forbidden { offending, .. }] if offending == "--privileged"));
+        assert!(
+            matches!(&findings(Some(true))[..], [Finding::Forbidden { offending, .. }] if offending == "--privileged")
+        );
     }
 
     #[test]
     fn does_not_catch_absent_or_false() {
         assert!(matches!(&findings(None)[..], [Finding::Satisfied(_)]));
-        assert!(matches!(&findings(Some(false))[..], [Finding::Satisfied(_)]));
+        assert!(matches!(
+            &findings(Some(false))[..],
+            [Finding::Satisfied(_)]
+        ));
     }
 }

@@ -1,0 +1,260 @@
+//! hardrun's own command-line surface: its options, its subcommands, and where docker's
+//! command line begins.
+//!
+//! hardrun's options come first and stop at the first word that is not one of them (or at
+//! `--`); everything after that is docker's, taken verbatim from argv, never through clap. So
+//! `hardrun --profile production compose --profile web up` leaves compose's `--profile` alone,
+//! and no docker option is ever captured. hardrun uses no short letters, since docker's global
+//! options use them.
+
+use std::ffi::OsString;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// hardrun's options and subcommands. Used to parse them, and to generate help, completions
+/// and the man page.
+#[derive(Debug, Parser)]
+#[command(
+    name = "hardrun",
+    version,
+    about = "Harden every `docker run` with a named profile, explain each change, then hand off to docker.",
+    long_about = None,
+    disable_help_subcommand = true,
+    override_usage = "hardrun [OPTIONS] <DOCKER COMMAND>...\n       hardrun [OPTIONS] profiles [list|show NAME]\n       hardrun rules [ID]\n       hardrun completions <SHELL>",
+    after_help = "DOCKER COMMAND:\n  Any docker command line, as you would type it after `docker`. `run`, `create`, `container run` and\n  `container create` are hardened with the profile; every other command is handed to docker unchanged.\n  hardrun's options stop at the first word that is not one of them, or at `--`.\n\nEXAMPLES:\n  hardrun --dry-run run --rm -p 8080:80 nginx:1.27\n  hardrun --profile production --explain run -d --name web nginx:1.27\n  alias docker='hardrun --'\n\nEXIT STATUS:\n  docker's own status after the handoff; 125 refused by the profile or a command line hardrun cannot\n  read with certainty; 2 a usage or profile error; 126/127 docker not executable / not found."
+)]
+pub struct Cli {
+    /// Profile to apply: a built-in name, a name in ./.hardrun/profiles or ~/.config/hardrun/profiles, or a YAML path
+    #[arg(long, env = "HARDRUN_PROFILE", value_name = "NAME|PATH")]
+    pub profile: Option<String>,
+
+    /// Waive a rule for this invocation (repeatable)
+    #[arg(long, value_name = "RULE")]
+    pub allow: Vec<String>,
+
+    /// Print the hardened command and run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print every change, with its rule and reason, to stderr before running
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Output format for --dry-run, --explain and the subcommands
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// hardrun's own subcommands. Any other word starts a docker command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the profiles, or show one resolved through `extends`
+    Profiles {
+        #[command(subcommand)]
+        action: Option<ProfilesAction>,
+    },
+    /// List the rules, or show one rule's documentation
+    Rules {
+        /// Rule id
+        id: Option<String>,
+    },
+    /// Print a shell completion script
+    Completions {
+        /// Shell to generate for
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `hardrun profiles …`.
+#[derive(Debug, Subcommand)]
+pub enum ProfilesAction {
+    /// List the available profiles
+    List,
+    /// Print a profile after resolving `extends`
+    Show {
+        /// Profile name or path
+        name: String,
+    },
+}
+
+/// The names of hardrun's own subcommands.
+pub const SUBCOMMANDS: [&str; 3] = ["profiles", "rules", "completions"];
+
+/// hardrun's options: long name and whether it takes a value. `--help` and `--version` are
+/// hardrun's only when hardrun runs under its own name.
+const OPTIONS: [(&str, bool); 5] = [
+    ("profile", true),
+    ("allow", true),
+    ("dry-run", false),
+    ("explain", false),
+    ("format", true),
+];
+
+/// hardrun's argv split in two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// hardrun's own options (and subcommand words, when there is a subcommand).
+    pub own: Vec<OsString>,
+    /// docker's command line, verbatim.
+    pub docker: Vec<OsString>,
+}
+
+/// Splits `args` (without the program name) into hardrun's options and docker's command line.
+/// `help_is_ours` gives hardrun `--help`/`-h`/`--version`/`-V` at the front.
+pub fn split(args: &[OsString], help_is_ours: bool) -> Split {
+    let mut index = 0;
+    while index < args.len() {
+        let Some(word) = args[index].to_str() else {
+            break;
+        };
+        if word == "--" {
+            return Split {
+                own: args[..index].to_vec(),
+                docker: args[index + 1..].to_vec(),
+            };
+        }
+        if help_is_ours && matches!(word, "--help" | "-h" | "--version" | "-V") {
+            index += 1;
+            continue;
+        }
+        let Some(body) = word.strip_prefix("--") else {
+            break;
+        };
+        let (name, inline) = match body.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (body, false),
+        };
+        match OPTIONS.iter().find(|(option, _)| *option == name) {
+            Some((_, true)) if !inline => index += 2,
+            Some(_) => index += 1,
+            None => break,
+        }
+    }
+    let index = index.min(args.len());
+    let rest = &args[index..];
+    if rest
+        .first()
+        .and_then(|w| w.to_str())
+        .is_some_and(|w| SUBCOMMANDS.contains(&w))
+    {
+        return Split {
+            own: args.to_vec(),
+            docker: Vec::new(),
+        };
+    }
+    Split {
+        own: args[..index].to_vec(),
+        docker: rest.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn words(items: &[&str]) -> Vec<OsString> {
+        items.iter().map(OsString::from).collect()
+    }
+
+    fn split_words(items: &[&str]) -> (Vec<OsString>, Vec<OsString>) {
+        let s = split(&words(items), true);
+        (s.own, s.docker)
+    }
+
+    #[test]
+    fn hardrun_options_stop_at_the_docker_command() {
+        let (own, docker) =
+            split_words(&["--profile", "production", "--dry-run", "run", "--rm", "img"]);
+        assert_eq!(own, words(&["--profile", "production", "--dry-run"]));
+        assert_eq!(docker, words(&["run", "--rm", "img"]));
+    }
+
+    #[test]
+    fn docker_options_of_the_same_name_are_never_captured() {
+        let (own, docker) = split_words(&[
+            "--profile=production",
+            "compose",
+            "--profile",
+            "web",
+            "--dry-run",
+            "up",
+        ]);
+        assert_eq!(own, words(&["--profile=production"]));
+        assert_eq!(
+            docker,
+            words(&["compose", "--profile", "web", "--dry-run", "up"])
+        );
+    }
+
+    #[test]
+    fn docker_global_options_start_the_docker_command() {
+        let (own, docker) = split_words(&["--explain", "-H", "unix:///x", "run", "img"]);
+        assert_eq!(own, words(&["--explain"]));
+        assert_eq!(docker, words(&["-H", "unix:///x", "run", "img"]));
+    }
+
+    #[test]
+    fn a_double_dash_ends_hardrun_options_and_is_dropped() {
+        let (own, docker) = split_words(&["--", "--version"]);
+        assert!(own.is_empty());
+        assert_eq!(docker, words(&["--version"]));
+        let (_, docker) = split_words(&["--dry-run", "--", "run", "--", "img"]);
+        assert_eq!(docker, words(&["run", "--", "img"]));
+    }
+
+    #[test]
+    fn help_and_version_are_docker_s_under_the_docker_name() {
+        let s = split(&words(&["--version"]), false);
+        assert!(s.own.is_empty());
+        assert_eq!(s.docker, words(&["--version"]));
+    }
+
+    #[test]
+    fn subcommands_go_to_clap_whole() {
+        let (own, docker) = split_words(&["--format", "json", "rules", "no-privileged"]);
+        assert_eq!(own, words(&["--format", "json", "rules", "no-privileged"]));
+        assert!(docker.is_empty());
+    }
+
+    #[test]
+    fn the_split_table_matches_the_clap_definition() {
+        let command = Cli::command();
+        let mut from_clap: Vec<(String, bool)> = command
+            .get_arguments()
+            .filter_map(|arg| {
+                let long = arg.get_long()?;
+                (!matches!(long, "help" | "version"))
+                    .then(|| (long.to_owned(), arg.get_action().takes_values()))
+            })
+            .collect();
+        from_clap.sort();
+        let mut table: Vec<(String, bool)> =
+            OPTIONS.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
+        table.sort();
+        assert_eq!(from_clap, table);
+        let subcommands: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+        assert_eq!(subcommands, SUBCOMMANDS);
+        for arg in command.get_arguments() {
+            assert!(
+                arg.get_short().is_none() || matches!(arg.get_id().as_str(), "help" | "version"),
+                "hardrun options take no short letters: docker uses them"
+            );
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,250 @@
+//! Everything hardrun tells the user about a plan: the explanation, the refusal, warnings, the
+//! dry-run command, and the same as JSON.
+//!
+//! All user-facing text lives here and is written to a writer the caller passes, so the core
+//! stays free of printing and tests can read exactly what a user would see. Values of secret
+//! environment variables are masked before anything is written.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use crate::docker::invocation::{quote_words, render};
+use crate::plan::{Change, ChangeKind, Plan};
+use crate::rules;
+
+/// How output is formatted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The words of a docker command, with the values of the named environment variables masked.
+pub fn masked(argv: &[OsString], secrets: &[String]) -> Vec<OsString> {
+    let mut out = Vec::with_capacity(argv.len());
+    let mut previous_is_env_flag = false;
+    for word in argv {
+        let text = word.to_string_lossy();
+        let (prefix, assignment) = if previous_is_env_flag {
+            ("", Some(text.as_ref()))
+        } else if let Some(rest) = text.strip_prefix("--env=") {
+            ("--env=", Some(rest))
+        } else if let Some(rest) = text.strip_prefix("-e=") {
+            ("-e=", Some(rest))
+        } else if let Some(rest) = text.strip_prefix("-e").filter(|r| !r.is_empty()) {
+            ("-e", Some(rest))
+        } else {
+            ("", None)
+        };
+        let masked_word = assignment
+            .and_then(|a| a.split_once('='))
+            .filter(|(name, _)| secrets.iter().any(|s| s == name))
+            .map(|(name, _)| OsString::from(format!("{prefix}{name}=***")));
+        out.push(masked_word.unwrap_or_else(|| word.clone()));
+        previous_is_env_flag = matches!(text.as_ref(), "-e" | "--env");
+    }
+    out
+}
+
+/// `docker …` as one copy-pasteable line.
+pub fn command_line(argv: &[OsString]) -> String {
+    let mut words = vec![OsString::from("docker")];
+    words.extend(argv.iter().cloned());
+    quote_words(&words)
+}
+
+/// Writes `--explain` output: one block per change.
+pub fn explain(out: &mut dyn Write, plan: &Plan, source: &str) -> io::Result<()> {
+    writeln!(out, "hardrun: profile '{}' ({source})", plan.profile)?;
+    for change in &plan.changes {
+        write_change(out, change)?;
+    }
+    let counts = [
+        ChangeKind::Added,
+        ChangeKind::Tightened,
+        ChangeKind::Kept,
+        ChangeKind::Refused,
+        ChangeKind::Waived,
+        ChangeKind::Warned,
+    ]
+    .map(|kind| {
+        let n = plan.changes.iter().filter(|c| c.kind == kind).count();
+        format!("{n} {kind}")
+    });
+    writeln!(out, "hardrun: {}", counts.join(", "))
+}
+
+fn write_change(out: &mut dyn Write, change: &Change) -> io::Result<()> {
+    let rule = rules::find(change.rule);
+    let references = rule.map(|r| r.references()).filter(|r| !r.is_empty());
+    let about = change
+        .offending
+        .as_ref()
+        .map(|o| format!("{o}: "))
+        .unwrap_or_default();
+    write!(
+        out,
+        "  {:<9} {}: {about}{}",
+        change.kind.name(),
+        change.rule,
+        change.reason
+    )?;
+    match references {
+        Some(references) => writeln!(out, " [{references}]")?,
+        None => writeln!(out)?,
+    }
+    if !change.edits.is_empty() {
+        let flags: Vec<String> = change.edits.iter().flat_map(render).collect();
+        let flags: Vec<OsString> = flags.into_iter().map(OsString::from).collect();
+        writeln!(out, "            + {}", quote_words(&flags))?;
+        if let Some(rule) = rule {
+            writeln!(out, "            may break: {}", rule.may_break)?;
+        }
+    }
+    if change.kind == ChangeKind::Refused || change.kind == ChangeKind::Waived {
+        writeln!(out, "            {}", way_out(change))?;
+    }
+    Ok(())
+}
+
+fn way_out(change: &Change) -> String {
+    match change.kind {
+        ChangeKind::Waived => format!("waived for this invocation by --allow {}", change.rule),
+        _ => {
+            let fix = change
+                .offending
+                .as_ref()
+                .map(|o| format!("change or remove {o}, or "))
+                .unwrap_or_default();
+            format!(
+                "help: {fix}waive the rule for this invocation with `hardrun --allow {} …`",
+                change.rule
+            )
+        }
+    }
+}
+
+/// Writes the refusal message (always shown when a rule refuses).
+pub fn refusal(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    for change in plan.refusals() {
+        let about = change
+            .offending
+            .as_ref()
+            .map(|o| format!(" {o}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "hardrun: refused by profile '{}': rule '{}' forbids{about}: {}",
+            plan.profile, change.rule, change.reason
+        )?;
+        writeln!(out, "{}", way_out(change))?;
+    }
+    Ok(())
+}
+
+/// Writes one line per warning (shown without `--explain` too).
+pub fn warnings(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    for change in plan.changes.iter().filter(|c| c.kind == ChangeKind::Warned) {
+        let about = change
+            .offending
+            .as_ref()
+            .map(|o| format!("{o}: "))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "hardrun: warning: {}: {about}{}",
+            change.rule, change.reason
+        )?;
+    }
+    Ok(())
+}
+
+/// The plan and the final command as JSON.
+pub fn to_json(plan: &Plan, source: &str, command: Option<&[OsString]>) -> Value {
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .map(|change| {
+            let rule = rules::find(change.rule);
+            let flags: Vec<String> = change.edits.iter().flat_map(render).collect();
+            json!({
+                "rule": change.rule,
+                "kind": change.kind.name(),
+                "reason": change.reason,
+                "offending": change.offending,
+                "flags": flags,
+                "references": rule.map(|r| r.references()),
+                "may_break": rule.filter(|_| !change.edits.is_empty()).map(|r| r.may_break),
+            })
+        })
+        .collect();
+    let mut report = json!({
+        "profile": plan.profile,
+        "source": source,
+        "refused": plan.is_refused(),
+        "changes": changes,
+    });
+    if let Some(argv) = command {
+        let mut words = vec!["docker".to_owned()];
+        words.extend(argv.iter().map(|w| w.to_string_lossy().into_owned()));
+        report["command"] = json!(words);
+        report["command_line"] = json!(command_line(argv));
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(items: &[&str]) -> Vec<OsString> {
+        items.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn secret_env_values_are_masked_in_every_spelling() {
+        let argv = words(&[
+            "run",
+            "-e",
+            "DB_PASSWORD=hunter2",
+            "--env=API_TOKEN=abc",
+            "-eDB_PASSWORD=x",
+            "-e=DB_PASSWORD=y",
+            "-e",
+            "TZ=UTC",
+            "img",
+            "DB_PASSWORD=kept-after-image?",
+        ]);
+        let secrets = vec!["DB_PASSWORD".to_owned(), "API_TOKEN".to_owned()];
+        let out = masked(&argv, &secrets);
+        let line = command_line(&out);
+        assert!(
+            !line.contains("hunter2")
+                && !line.contains("abc")
+                && !line.contains("=x ")
+                && !line.contains("=y ")
+        );
+        assert!(
+            line.contains("DB_PASSWORD='***'") || line.contains("DB_PASSWORD=***"),
+            "{line}"
+        );
+        assert!(line.contains("TZ=UTC"));
+    }
+
+    #[test]
+    fn command_lines_are_shell_quoted() {
+        let argv = words(&[
+            "run",
+            "--health-cmd",
+            "curl -f http://localhost/ || exit 1",
+            "img",
+        ]);
+        assert_eq!(
+            command_line(&argv),
+            "docker run --health-cmd 'curl -f http://localhost/ || exit 1' img"
+        );
+    }
+}
