@@ -253,6 +253,42 @@ mod tests {
         }
     }
 
+    /// The committed completions and man page, regenerated from the clap definition. Run with
+    /// `HARDRUN_UPDATE_GENERATED=1` to rewrite them after changing the CLI.
+    #[test]
+    fn committed_completions_and_man_page_are_fresh() {
+        use clap_complete::Shell;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut expected: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        for (shell, file) in [
+            (Shell::Bash, "hardrun.bash"),
+            (Shell::Zsh, "_hardrun"),
+            (Shell::Fish, "hardrun.fish"),
+        ] {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hardrun", &mut out);
+            expected.push((root.join("completions").join(file), out));
+        }
+        let mut man = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut man)
+            .unwrap();
+        expected.push((root.join("man").join("hardrun.1"), man));
+        let update = std::env::var_os("HARDRUN_UPDATE_GENERATED").is_some();
+        for (path, content) in expected {
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &content).unwrap();
+            }
+            let committed = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                committed == content,
+                "{} is stale: run `HARDRUN_UPDATE_GENERATED=1 cargo test --lib cli::` and commit it",
+                path.display()
+            );
+        }
+    }
+
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();

@@ -1,0 +1,44 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_hardrun_global_optspecs
+    string join \n profile= allow= dry-run explain format= h/help V/version
+end
+
+function __fish_hardrun_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_hardrun_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_hardrun_using_subcommand
+    set -l cmd (__fish_hardrun_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c hardrun -n "__fish_hardrun_needs_command" -l profile -d 'Profile to apply: a built-in name, a name in ./.hardrun/profiles or ~/.config/hardrun/profiles, or a YAML path' -r
+complete -c hardrun -n "__fish_hardrun_needs_command" -l allow -d 'Waive a rule for this invocation (repeatable)' -r
+complete -c hardrun -n "__fish_hardrun_needs_command" -l format -d 'Output format for --dry-run, --explain and the subcommands' -r -f -a "text\t''
+json\t''"
+complete -c hardrun -n "__fish_hardrun_needs_command" -l dry-run -d 'Print the hardened command and run nothing'
+complete -c hardrun -n "__fish_hardrun_needs_command" -l explain -d 'Print every change, with its rule and reason, to stderr before running'
+complete -c hardrun -n "__fish_hardrun_needs_command" -s h -l help -d 'Print help'
+complete -c hardrun -n "__fish_hardrun_needs_command" -s V -l version -d 'Print version'
+complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "profiles" -d 'List the profiles, or show one resolved through `extends`'
+complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "rules" -d 'List the rules, or show one rule\'s documentation'
+complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -s h -l help -d 'Print help'
+complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -f -a "list" -d 'List the available profiles'
+complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -f -a "show" -d 'Print a profile after resolving `extends`'
+complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c hardrun -n "__fish_hardrun_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c hardrun -n "__fish_hardrun_using_subcommand completions" -s h -l help -d 'Print help'
