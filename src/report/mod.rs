@@ -145,9 +145,14 @@ pub fn refusal(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes one line per warning (shown without `--explain` too).
+/// Writes one line per warning and per waiver (shown without `--explain` too).
 pub fn warnings(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
-    for change in plan.changes.iter().filter(|c| c.kind == ChangeKind::Warned) {
+    for change in &plan.changes {
+        let label = match change.kind {
+            ChangeKind::Warned => "warning",
+            ChangeKind::Waived => "waived by --allow",
+            _ => continue,
+        };
         let about = change
             .offending
             .as_ref()
@@ -155,7 +160,7 @@ pub fn warnings(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
             .unwrap_or_default();
         writeln!(
             out,
-            "hardrun: warning: {}: {about}{}",
+            "hardrun: {label}: {}: {about}{}",
             change.rule, change.reason
         )?;
     }
