@@ -1,1 +1,789 @@
-fn main() {}
+//! How much hardrun adds in front of docker.
+//!
+//! 1. Whole-process wall time: `hardrun --profile production run … nginx:1.27` up to the exec of
+//!    a docker that exits at once (`true`), against running that same `true` directly with the
+//!    final, hardened argv. Also a passthrough command (`hardrun ps`) and a 200-word `run`.
+//!    Runs are interleaved (alternating order) so drift in the machine hits both sides alike.
+//! 2. In-process: parse + spec + plan + apply + mask of a 200-word `docker run` against the
+//!    production profile loaded once, and the profile loading itself (built-in YAML resolved
+//!    through `extends`), which the binary does on every run.
+//!
+//! `cargo bench --bench overhead` runs it in full; without `--bench` (as under
+//! `cargo test --all-targets`) it runs a few iterations of everything as a smoke test.
+//! See benches/README.md.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hardrun::docker::command::{DockerCommand, parse};
+use hardrun::docker::invocation::Invocation;
+use hardrun::plan::{Plan, plan};
+use hardrun::profile::{Found, Profile, ProfileError, Source, builtin, load};
+use hardrun::rules::{self, Context};
+use hardrun::spec::ContainerSpec;
+
+/// The hardrun binary cargo built for this bench (release under `cargo bench`).
+const HARDRUN: &str = env!("CARGO_BIN_EXE_hardrun");
+/// The goal stated in the output: hardrun's added wall time, median, per invocation.
+const GOAL: Duration = Duration::from_millis(1);
+const PROFILE: &str = "production";
+
+/// How much to measure.
+struct Config {
+    full: bool,
+    process_warmup: usize,
+    process_runs: usize,
+    /// Batches and iterations per batch for the end-to-end in-process pipeline.
+    pipeline: (usize, usize),
+    /// Batches and iterations per batch for each stage of the pipeline.
+    stage: (usize, usize),
+    /// Batches and iterations per batch for profile loading.
+    profile: (usize, usize),
+}
+
+impl Config {
+    fn from_args() -> Config {
+        // `cargo bench` passes `--bench`; `cargo test --all-targets` does not.
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let full = args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--quick");
+        if full {
+            Config {
+                full,
+                process_warmup: 30,
+                process_runs: 300,
+                pipeline: (40, 500),
+                stage: (20, 250),
+                profile: (20, 100),
+            }
+        } else {
+            Config {
+                full,
+                process_warmup: 2,
+                process_runs: 10,
+                pipeline: (3, 10),
+                stage: (3, 10),
+                profile: (3, 5),
+            }
+        }
+    }
+}
+
+/// The built-in profiles only, as `hardrun` finds them when no profile files exist.
+struct Builtins;
+
+impl Source for Builtins {
+    fn by_name(&self, name: &str, skip: Option<&str>) -> Result<Option<Found>, ProfileError> {
+        let source = format!("built-in profile '{name}'");
+        if skip == Some(source.as_str()) {
+            return Ok(None);
+        }
+        Ok(builtin::get(name).map(|text| Found {
+            source,
+            text: text.to_owned(),
+        }))
+    }
+
+    fn by_path(&self, path: &str) -> Result<Found, ProfileError> {
+        Err(ProfileError::Read {
+            path: path.to_owned(),
+            reason: "this bench reads built-in profiles only".into(),
+        })
+    }
+
+    fn names(&self) -> Vec<String> {
+        builtin::BUILTINS
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .collect()
+    }
+}
+
+fn words(list: &[&str]) -> Vec<OsString> {
+    list.iter().map(OsString::from).collect()
+}
+
+/// A typical `docker run` (without the program name).
+fn typical_run() -> Vec<OsString> {
+    words(&[
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "web",
+        "-p",
+        "8080:80",
+        "-e",
+        "NGINX_HOST=example.com",
+        "-e",
+        "NGINX_PORT=80",
+        "-v",
+        "/srv/site:/usr/share/nginx/html:ro",
+        "--label",
+        "app=web",
+        "nginx:1.27",
+    ])
+}
+
+/// A 200-word `docker run` (without the program name): environment, binds, ports, labels,
+/// capabilities and the rest of a large service definition, in several spellings.
+fn large_run() -> Vec<OsString> {
+    let mut w: Vec<String> = ["run", "-d", "--name", "api", "--hostname", "api-1"]
+        .map(String::from)
+        .to_vec();
+    let pair = |w: &mut Vec<String>, flag: &str, value: String| {
+        w.push(flag.to_owned());
+        w.push(value);
+    };
+    let settings = [
+        "APP_ENV",
+        "APP_MODE",
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+        "HTTP_PORT",
+        "GRPC_PORT",
+        "DB_HOST",
+        "DB_PORT",
+        "DB_NAME",
+        "DB_USER",
+        "DB_POOL",
+        "CACHE_HOST",
+        "CACHE_PORT",
+        "CACHE_TTL",
+        "QUEUE_URL",
+        "QUEUE_WORKERS",
+        "FEATURE_A",
+        "FEATURE_B",
+        "FEATURE_C",
+        "TZ",
+        "LANG",
+        "REGION",
+        "ZONE",
+        "CLUSTER",
+        "SERVICE",
+        "VERSION",
+        "BUILD",
+        "COMMIT",
+        "OTEL_ENDPOINT",
+        "OTEL_SERVICE",
+        "METRICS_PORT",
+        "TRACE_RATIO",
+        "MAX_BODY",
+        "TIMEOUT_MS",
+        "RETRIES",
+        "WORKERS",
+    ];
+    for (i, name) in settings.iter().enumerate() {
+        match i % 6 {
+            0 => w.push(format!("--env={name}=value-{i}")),
+            1 => pair(&mut w, "--env", format!("{name}=value-{i}")),
+            _ => pair(&mut w, "-e", format!("{name}=value-{i}")),
+        }
+    }
+    for i in 0..14 {
+        if i % 5 == 4 {
+            pair(
+                &mut w,
+                "--mount",
+                format!("type=bind,source=/srv/api/data{i},target=/data/{i},readonly"),
+            );
+        } else {
+            pair(&mut w, "-v", format!("/srv/api/vol{i}:/mnt/vol{i}:ro"));
+        }
+    }
+    for i in 0..8 {
+        pair(
+            &mut w,
+            "-p",
+            format!("127.0.0.1:{}:{}", 18080 + i, 8080 + i),
+        );
+    }
+    for i in 0..26 {
+        pair(
+            &mut w,
+            "--label",
+            format!("com.example.team{i}=platform-{i}"),
+        );
+    }
+    for cap in ["NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT", "SETFCAP"] {
+        pair(&mut w, "--cap-drop", cap.to_owned());
+    }
+    for (flag, value) in [
+        ("--network", "backend"),
+        ("--add-host", "db.internal:10.0.0.5"),
+        ("--dns", "10.0.0.2"),
+        ("--ulimit", "nofile=4096:8192"),
+        ("--workdir", "/app"),
+        ("--memory", "256m"),
+        ("--restart", "on-failure:3"),
+        ("--tmpfs", "/run:rw,size=16m"),
+        ("--stop-timeout", "20"),
+    ] {
+        pair(&mut w, flag, value.to_owned());
+    }
+    w.push("--init".into());
+    w.push("registry.example.com/team/api:2.14.1".into());
+    w.push("serve".into());
+    w.push("--port=8080".into());
+    w.into_iter().map(OsString::from).collect()
+}
+
+/// Everything `hardrun` does between reading argv and exec'ing docker, minus I/O: the
+/// hardened argv, and the masked copy it would print.
+struct Outcome {
+    hardened: Vec<OsString>,
+    shown: Vec<OsString>,
+}
+
+fn invocation(argv: &[OsString]) -> Invocation {
+    match parse(argv.to_vec()) {
+        Ok(DockerCommand::Create(invocation)) => invocation,
+        other => panic!("not a run command: {other:?}"),
+    }
+}
+
+fn secrets(profile: &Profile, spec: &ContainerSpec) -> Vec<String> {
+    let params = profile
+        .rules
+        .iter()
+        .find(|s| s.rule.id == rules::env_secrets::RULE.id)
+        .map(|s| s.params.clone())
+        .unwrap_or_default();
+    rules::env_secrets::secret_names(spec, &params)
+}
+
+fn context(profile: &Profile) -> Context {
+    Context {
+        profile: profile.name.clone(),
+        host_cpus: std::thread::available_parallelism()
+            .ok()
+            .and_then(|n| u32::try_from(n.get()).ok()),
+    }
+}
+
+fn pipeline(profile: &Profile, context: &Context, cwd: &Path, argv: &[OsString]) -> Outcome {
+    let invocation = invocation(argv);
+    let spec = invocation.to_spec(cwd).expect("a valid command line");
+    let plan = plan(profile, &spec, &[], context);
+    let edits = plan.edits();
+    let hardened = invocation.apply(&edits);
+    let shown = invocation.masked(&secrets(profile, &spec)).apply(&edits);
+    Outcome { hardened, shown }
+}
+
+/// Order statistics of a sample.
+#[derive(Clone, Copy)]
+struct Stats {
+    min: f64,
+    median: f64,
+    p90: f64,
+    mean: f64,
+}
+
+impl Stats {
+    fn of(mut sample: Vec<f64>) -> Stats {
+        assert!(!sample.is_empty());
+        sample.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            let rank = q * (sample.len() - 1) as f64;
+            let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
+            sample[low] + (sample[high] - sample[low]) * (rank - low as f64)
+        };
+        Stats {
+            min: sample[0],
+            median: at(0.5),
+            p90: at(0.9),
+            mean: sample.iter().sum::<f64>() / sample.len() as f64,
+        }
+    }
+}
+
+/// Runs `f` in `batches` batches of `per_batch` iterations after one warm-up batch; the
+/// statistics are of the nanoseconds per iteration of each batch.
+fn per_iteration(batches: usize, per_batch: usize, mut f: impl FnMut()) -> Stats {
+    for _ in 0..per_batch {
+        f();
+    }
+    let sample = (0..batches)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..per_batch {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / per_batch as f64
+        })
+        .collect();
+    Stats::of(sample)
+}
+
+/// A hermetic environment for the child processes: no profile files, no outer hardrun.
+struct Sandbox {
+    dir: tempfile::TempDir,
+    path: OsString,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::create_dir_all(dir.path().join("config")).expect("a config directory");
+        Sandbox {
+            dir,
+            path: std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+        }
+    }
+
+    /// `program args…` in the sandbox, all output discarded.
+    fn command(&self, program: &Path, args: &[OsString], docker: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", &self.path)
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env(hardrun::exec::DOCKER_VARIABLE, docker)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    }
+
+    /// The argv hardrun hands to docker for `args`, recorded by a docker that writes it out.
+    fn handed_off(&self, args: &[OsString]) -> Vec<OsString> {
+        let docker = self.dir.path().join("record-docker");
+        let record = self.dir.path().join("argv.txt");
+        std::fs::write(
+            &docker,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+                record.display()
+            ),
+        )
+        .expect("write the recording docker");
+        std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755))
+            .expect("make the recording docker executable");
+        let _ = std::fs::remove_file(&record);
+        let status = self
+            .command(Path::new(HARDRUN), args, &docker)
+            .stderr(Stdio::inherit())
+            .status()
+            .expect("run hardrun");
+        assert!(status.success(), "hardrun {args:?} failed: {status}");
+        let text = std::fs::read_to_string(&record).expect("hardrun exec'd the recording docker");
+        text.lines().map(OsString::from).collect()
+    }
+}
+
+/// One process measured against the direct exec of the same docker.
+struct ProcessRow {
+    name: &'static str,
+    words: usize,
+    /// `hardrun`, or `env` for the floor.
+    wrapper: String,
+    wrapped: Stats,
+    direct: Stats,
+    /// The per-pair differences, wrapped − direct: each pair ran back to back.
+    differences: Stats,
+}
+
+impl ProcessRow {
+    /// The added wall time: the median of the paired differences.
+    fn added(&self) -> f64 {
+        self.differences.median
+    }
+}
+
+fn wall_time(mut command: Command) -> f64 {
+    let start = Instant::now();
+    let status = command.status().expect("spawn");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "{command:?} failed: {status}");
+    elapsed.as_nanos() as f64
+}
+
+/// `wrapper wrapper_args…` (which ends by exec'ing `fake_docker docker_args…`) against
+/// `fake_docker docker_args…`.
+fn measure_process(
+    config: &Config,
+    sandbox: &Sandbox,
+    fake_docker: &Path,
+    name: &'static str,
+    (wrapper, wrapper_args): (&Path, &[OsString]),
+    docker_args: &[OsString],
+) -> ProcessRow {
+    let wrapped = || sandbox.command(wrapper, wrapper_args, fake_docker);
+    let direct = || sandbox.command(fake_docker, docker_args, fake_docker);
+    let mut with = Vec::with_capacity(config.process_runs);
+    let mut without = Vec::with_capacity(config.process_runs);
+    for i in 0..config.process_warmup + config.process_runs {
+        let (h, d) = if i % 2 == 0 {
+            let h = wall_time(wrapped());
+            (h, wall_time(direct()))
+        } else {
+            let d = wall_time(direct());
+            (wall_time(wrapped()), d)
+        };
+        if i >= config.process_warmup {
+            with.push(h);
+            without.push(d);
+        }
+    }
+    let differences = with.iter().zip(&without).map(|(h, d)| h - d).collect();
+    ProcessRow {
+        name,
+        words: docker_args.len(),
+        wrapper: wrapper
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        wrapped: Stats::of(with),
+        direct: Stats::of(without),
+        differences: Stats::of(differences),
+    }
+}
+
+/// `program` in /bin, /usr/bin or on PATH: `true` is the cheapest docker there is, `env` the
+/// cheapest wrapper.
+fn system_program(program: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    ["/bin", "/usr/bin"]
+        .iter()
+        .map(PathBuf::from)
+        .chain(std::env::split_paths(&path))
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| panic!("`{program}` on this system"))
+}
+
+fn ms(ns: f64) -> String {
+    format!("{:.3}", ns / 1e6)
+}
+
+fn us(ns: f64) -> String {
+    format!("{:.1}", ns / 1e3)
+}
+
+fn stats_json(stats: &Stats) -> serde_json::Value {
+    serde_json::json!({
+        "min_ns": stats.min.round(),
+        "median_ns": stats.median.round(),
+        "p90_ns": stats.p90.round(),
+        "mean_ns": stats.mean.round(),
+    })
+}
+
+/// `target/` (or wherever cargo put this bench): the bench binary is `<target>/<profile>/deps/…`.
+fn target_dir() -> Option<PathBuf> {
+    std::env::current_exe()
+        .ok()?
+        .ancestors()
+        .nth(3)
+        .map(Path::to_owned)
+}
+
+fn main() {
+    let config = Config::from_args();
+    let started = Instant::now();
+    let sandbox = Sandbox::new();
+    let docker = system_program("true");
+    let env = system_program("env");
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    // Other work on the machine shows in the process figures: record it with them.
+    let loadavg = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into());
+
+    // The profile, once, as a long-running caller would hold it.
+    let profile = load(PROFILE, &Builtins).expect("the built-in production profile loads");
+    let context = context(&profile);
+    let cwd = sandbox.dir.path().to_owned();
+    let typical = typical_run();
+    let large = large_run();
+    assert_eq!(large.len(), 200, "the large command line has 200 words");
+
+    // What hardrun hands to docker, recorded from the real binary, must be what the library
+    // computes in-process: both halves of this bench measure the same work.
+    let own = |rest: &[OsString]| {
+        let mut args = words(&["--profile", PROFILE]);
+        args.extend(rest.iter().cloned());
+        args
+    };
+    let typical_final = sandbox.handed_off(&own(&typical));
+    let large_final = sandbox.handed_off(&own(&large));
+    assert_eq!(
+        typical_final,
+        pipeline(&profile, &context, &cwd, &typical).hardened
+    );
+    assert_eq!(
+        large_final,
+        pipeline(&profile, &context, &cwd, &large).hardened
+    );
+    let ps = words(&["ps"]);
+    assert_eq!(sandbox.handed_off(&ps), ps);
+    {
+        let invocation = invocation(&large);
+        let spec = invocation.to_spec(&cwd).unwrap();
+        assert!(!plan(&profile, &spec, &[], &context).is_refused());
+    }
+
+    // 1. Whole process.
+    let hardrun = Path::new(HARDRUN);
+    let mut floor_args = vec![docker.clone().into_os_string()];
+    floor_args.extend(typical_final.iter().cloned());
+    let processes = [
+        measure_process(
+            &config,
+            &sandbox,
+            &docker,
+            "run, typical (production)",
+            (hardrun, &own(&typical)),
+            &typical_final,
+        ),
+        measure_process(
+            &config,
+            &sandbox,
+            &docker,
+            "run, 200 words (production)",
+            (hardrun, &own(&large)),
+            &large_final,
+        ),
+        measure_process(
+            &config,
+            &sandbox,
+            &docker,
+            "ps (passthrough)",
+            (hardrun, &ps),
+            &ps,
+        ),
+        measure_process(
+            &config,
+            &sandbox,
+            &docker,
+            "floor: env true (typical argv)",
+            (&env, &floor_args),
+            &typical_final,
+        ),
+    ];
+
+    // 2. In process.
+    let (batches, per_batch) = config.profile;
+    let loading = per_iteration(batches, per_batch, || {
+        black_box(load(black_box(PROFILE), &Builtins).unwrap());
+    });
+    let (batches, per_batch) = config.pipeline;
+    let total_large = per_iteration(batches, per_batch, || {
+        black_box(pipeline(&profile, &context, &cwd, black_box(&large)).shown);
+    });
+    let total_typical = per_iteration(batches, per_batch, || {
+        black_box(pipeline(&profile, &context, &cwd, black_box(&typical)).shown);
+    });
+    let invocation = invocation(&large);
+    let spec = invocation.to_spec(&cwd).unwrap();
+    let planned: Plan = plan(&profile, &spec, &[], &context);
+    let edits = planned.edits();
+    let (batches, per_batch) = config.stage;
+    let stages = [
+        (
+            "parse (lex, check values)",
+            per_iteration(batches, per_batch, || {
+                black_box(parse(black_box(&large).clone()).unwrap());
+            }),
+        ),
+        (
+            "to_spec",
+            per_iteration(batches, per_batch, || {
+                black_box(black_box(&invocation).to_spec(&cwd).unwrap());
+            }),
+        ),
+        (
+            "plan (all rules)",
+            per_iteration(batches, per_batch, || {
+                black_box(plan(&profile, black_box(&spec), &[], &context));
+            }),
+        ),
+        (
+            "apply (edits, argv)",
+            per_iteration(batches, per_batch, || {
+                black_box(black_box(&invocation).apply(&black_box(&planned).edits()));
+            }),
+        ),
+        (
+            "mask (secret names, shown argv)",
+            per_iteration(batches, per_batch, || {
+                let secrets = secrets(&profile, black_box(&spec));
+                black_box(black_box(&invocation).masked(&secrets).apply(&edits));
+            }),
+        ),
+    ];
+    let iterations = config.pipeline.0 * config.pipeline.1;
+
+    // 3. Report.
+    let typical_row = &processes[0];
+    let met = typical_row.added() < GOAL.as_nanos() as f64;
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "hardrun overhead benchmark");
+    let _ = writeln!(
+        w,
+        "goal: < 1 ms median added wall time (hardrun --profile production run … nginx:1.27 vs exec of docker directly)"
+    );
+    let _ = writeln!(
+        w,
+        "mode: {}   cpus: {cpus}   load (1 min) at start: {loadavg}\nfake docker: {}   hardrun: {HARDRUN}",
+        if config.full {
+            "full (cargo bench)"
+        } else {
+            "smoke (no --bench: few iterations, figures not meaningful)"
+        },
+        docker.display(),
+    );
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "1. whole process, spawn to exit, {} interleaved runs each after {} warm-up (ms)",
+        config.process_runs, config.process_warmup
+    );
+    let _ = writeln!(
+        w,
+        "   argv = words the fake docker receives; direct = the fake docker run with that argv;\n   added = wrapped - direct per interleaved pair (each pair runs back to back): median, p90 and\n   mean of those differences; its min column is min(wrapped) - min(direct)"
+    );
+    let _ = writeln!(
+        w,
+        "{:<30} {:>6} {:<8} {:>8} {:>8} {:>8} {:>8}",
+        "command", "argv", "side", "min", "median", "p90", "mean"
+    );
+    for row in &processes {
+        for (side, stats) in [
+            (row.wrapper.as_str(), &row.wrapped),
+            ("direct", &row.direct),
+        ] {
+            let _ = writeln!(
+                w,
+                "{:<30} {:>6} {:<8} {:>8} {:>8} {:>8} {:>8}",
+                row.name,
+                row.words,
+                side,
+                ms(stats.min),
+                ms(stats.median),
+                ms(stats.p90),
+                ms(stats.mean),
+            );
+        }
+        let _ = writeln!(
+            w,
+            "{:<30} {:>6} {:<8} {:>8} {:>8} {:>8} {:>8}   (difference of medians {})",
+            row.name,
+            "",
+            "added",
+            ms(row.wrapped.min - row.direct.min),
+            ms(row.differences.median),
+            ms(row.differences.p90),
+            ms(row.differences.mean),
+            ms(row.wrapped.median - row.direct.median),
+        );
+    }
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "2. in process, production profile loaded once (µs per iteration, statistics over batches)"
+    );
+    let _ = writeln!(
+        w,
+        "{:<44} {:>9} {:>9} {:>9} {:>9}",
+        "work", "min", "median", "p90", "mean"
+    );
+    let line = |w: &mut String, name: &str, stats: &Stats| {
+        let _ = writeln!(
+            w,
+            "{:<44} {:>9} {:>9} {:>9} {:>9}",
+            name,
+            us(stats.min),
+            us(stats.median),
+            us(stats.p90),
+            us(stats.mean),
+        );
+    };
+    line(w, "load profile 'production' (YAML + extends)", &loading);
+    line(
+        w,
+        &format!("pipeline, 200-word run ({iterations} iterations)"),
+        &total_large,
+    );
+    for (name, stats) in &stages {
+        line(w, &format!("  {name}"), stats);
+    }
+    line(
+        w,
+        &format!("pipeline, {}-word typical run", typical.len()),
+        &total_typical,
+    );
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "result: {} ms median added wall time for the typical run: {} (goal < 1 ms)",
+        ms(typical_row.added()),
+        match (config.full, met) {
+            (false, _) => "not judged in smoke mode",
+            (true, true) => "MET",
+            (true, false) => "NOT MET",
+        },
+    );
+    let floor = &processes[3];
+    let _ = writeln!(
+        w,
+        "        of which {} ms is the floor of any exec'ing wrapper (env) and {} ms hardrun's own start-up and work",
+        ms(floor.added()),
+        ms(typical_row.added() - floor.added()),
+    );
+    let _ = writeln!(
+        w,
+        "        in-process share: {} ms loading the profile + {} ms parse/plan/apply/mask",
+        ms(loading.median),
+        ms(total_typical.median),
+    );
+    let _ = writeln!(w, "elapsed: {:.1} s", started.elapsed().as_secs_f64());
+    print!("{out}");
+
+    if config.full
+        && let Some(dir) = target_dir()
+    {
+        let json = serde_json::json!({
+            "goal_added_median_ns": GOAL.as_nanos() as u64,
+            "goal_met": met,
+            "cpus": cpus,
+            "load_average_1min_at_start": loadavg,
+            "fake_docker": docker.display().to_string(),
+            "process_runs": config.process_runs,
+            "process_warmup": config.process_warmup,
+            "floor_added_median_ns": processes[3].added().round(),
+            "processes": processes.iter().map(|row| serde_json::json!({
+                "command": row.name,
+                "docker_words": row.words,
+                "wrapper": row.wrapper,
+                "wrapped": stats_json(&row.wrapped),
+                "direct": stats_json(&row.direct),
+                "paired_differences": stats_json(&row.differences),
+                "difference_of_minimums_ns": (row.wrapped.min - row.direct.min).round(),
+                "difference_of_medians_ns": (row.wrapped.median - row.direct.median).round(),
+            })).collect::<Vec<_>>(),
+            "in_process_ns_per_iteration": {
+                "load_profile": stats_json(&loading),
+                "pipeline_200_words": stats_json(&total_large),
+                "pipeline_typical": stats_json(&total_typical),
+                "stages_200_words": stages.iter().map(|(name, stats)| {
+                    serde_json::json!({"stage": name, "stats": stats_json(stats)})
+                }).collect::<Vec<_>>(),
+            },
+        });
+        let path = dir.join("bench-overhead.json");
+        match std::fs::write(&path, format!("{json:#}\n")) {
+            Ok(()) => println!("wrote {}", path.display()),
+            Err(error) => eprintln!("cannot write {}: {error}", path.display()),
+        }
+    }
+}

@@ -100,6 +100,56 @@ const OPTIONS: [(&str, bool); 5] = [
     ("format", true),
 ];
 
+/// Reads hardrun's options without clap, for the common case: only the options in `OPTIONS`,
+/// with valid values. Anything else (help, version, a subcommand, a bad value) returns `None`
+/// and goes through clap, which knows how to explain it. Building clap's parser costs more than
+/// the rest of a typical run, and this path runs before every docker command.
+pub fn fast_parse(own: &[OsString]) -> Option<Cli> {
+    let mut cli = Cli {
+        profile: None,
+        allow: Vec::new(),
+        dry_run: false,
+        explain: false,
+        format: OutputFormat::Text,
+        command: None,
+    };
+    let mut words = own.iter();
+    let mut seen: Vec<&str> = Vec::new();
+    while let Some(word) = words.next() {
+        let body = word.to_str()?.strip_prefix("--")?;
+        let (name, inline) = match body.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_owned())),
+            None => (body, None),
+        };
+        let mut value = || -> Option<String> {
+            match &inline {
+                Some(value) => Some(value.clone()),
+                None => words.next()?.to_str().map(str::to_owned),
+            }
+        };
+        // clap refuses a repeated single-valued option; let it say so.
+        if name != "allow" && seen.contains(&name) {
+            return None;
+        }
+        seen.push(name);
+        match name {
+            "profile" => cli.profile = Some(value()?),
+            "allow" => cli.allow.push(value()?),
+            "format" => {
+                cli.format = match value()?.as_str() {
+                    "text" => OutputFormat::Text,
+                    "json" => OutputFormat::Json,
+                    _ => return None,
+                }
+            }
+            "dry-run" if inline.is_none() => cli.dry_run = true,
+            "explain" if inline.is_none() => cli.explain = true,
+            _ => return None,
+        }
+    }
+    Some(cli)
+}
+
 /// hardrun's argv split in two.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
@@ -286,6 +336,48 @@ mod tests {
                 "{} is stale: run `HARDRUN_UPDATE_GENERATED=1 cargo test --lib cli::` and commit it",
                 path.display()
             );
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_options_as_clap_does() {
+        let cases: [&[&str]; 6] = [
+            &[],
+            &["--profile", "production", "--dry-run"],
+            &[
+                "--profile=./p.yaml",
+                "--allow",
+                "no-privileged",
+                "--allow=image-tag",
+            ],
+            &["--explain", "--format", "json"],
+            &["--format=text", "--explain", "--dry-run"],
+            &["--dry-run", "--explain", "--format", "json", "--allow", "x"],
+        ];
+        for case in cases {
+            let fast = fast_parse(&words(case)).expect("the fast path reads it");
+            let mut args = vec!["hardrun"];
+            args.extend(case);
+            let slow = Cli::try_parse_from(args).expect("clap reads it");
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_leaves_everything_else_to_clap() {
+        let cases: [&[&str]; 9] = [
+            &["--profile", "a", "--profile", "b"],
+            &["--dry-run", "--dry-run"],
+            &["--help"],
+            &["--version"],
+            &["-h"],
+            &["--format", "yaml"],
+            &["--dry-run=true"],
+            &["--profile"],
+            &["rules"],
+        ];
+        for case in cases {
+            assert!(fast_parse(&words(case)).is_none(), "{case:?}");
         }
     }
 

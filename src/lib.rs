@@ -8,6 +8,8 @@
 pub mod cli;
 pub mod docker;
 pub mod exec;
+#[cfg(test)]
+mod invariants;
 pub mod plan;
 pub mod profile;
 pub mod report;
@@ -26,7 +28,7 @@ use crate::cli::{Cli, Command, OutputFormat, ProfilesAction};
 use crate::docker::command::{DockerCommand, parse};
 use crate::docker::invocation::Invocation;
 use crate::profile::{Found, Profile, ProfileError, Source, builtin};
-use crate::report::{Format, command_line, masked};
+use crate::report::{Format, command_line};
 use crate::rules::{Context, RULES};
 
 /// Exit status for a refusal or a command line hardrun cannot read: docker's own "the run never
@@ -43,22 +45,33 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         .ok()
         .and_then(|d| d.parse::<u32>().ok())
         .unwrap_or(0);
-    if depth > 0 {
-        // An outer hardrun already hardened this command; a wrapper led back here.
-        return hand_off(rest, depth);
-    }
     let as_docker = Path::new(&program).file_name() == Some(OsStr::new("docker"));
     let split = cli::split(rest, !as_docker);
-    let mut clap_args = vec![OsString::from("hardrun")];
-    clap_args.extend(split.own.iter().cloned());
-    let options = match Cli::try_parse_from(clap_args) {
-        Ok(options) => options,
-        Err(error) => {
-            let code = if error.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = error.print();
-            return ExitCode::from(code);
+    let options = match cli::fast_parse(&split.own) {
+        Some(mut options) => {
+            // clap reads HARDRUN_PROFILE itself; the fast path must too.
+            if options.profile.is_none() {
+                options.profile = std::env::var("HARDRUN_PROFILE").ok();
+            }
+            options
+        }
+        None => {
+            let mut clap_args = vec![OsString::from("hardrun")];
+            clap_args.extend(split.own.iter().cloned());
+            match Cli::try_parse_from(clap_args) {
+                Ok(options) => options,
+                Err(error) => {
+                    let code = if error.use_stderr() { EXIT_USAGE } else { 0 };
+                    let _ = error.print();
+                    return ExitCode::from(code);
+                }
+            }
         }
     };
+    if depth > 0 && options.command.is_none() {
+        // An outer hardrun already hardened this command; a wrapper led back here.
+        return hand_off(&split.docker, depth);
+    }
     let result = match &options.command {
         Some(command) => subcommand(command, &options),
         None => docker_command(&options, split.docker, depth),
@@ -120,16 +133,18 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
+    let cpu_limit_active = profile
+        .rules
+        .iter()
+        .any(|s| s.rule.id == "cpu-limit" && s.level != rules::Level::Off);
     let context = Context {
         profile: profile.name.clone(),
-        host_cpus: std::thread::available_parallelism()
-            .ok()
-            .and_then(|n| u32::try_from(n.get()).ok()),
+        host_cpus: if cpu_limit_active { host_cpus() } else { None },
     };
     let plan = plan::plan(&profile, &spec, &options.allow, &context);
     let secrets = secret_names(&profile, &spec);
     let hardened = invocation.apply(&plan.edits());
-    let shown = masked(&hardened, &secrets);
+    let shown = invocation.masked(&secrets).apply(&plan.edits());
     let format = format(options);
     let stderr = &mut io::stderr().lock();
     let stdout = &mut io::stdout().lock();
@@ -178,6 +193,28 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     let _ = stdout.flush();
     let _ = stderr.flush();
     Ok(hand_off(&hardened, depth))
+}
+
+/// The host's online CPUs, which docker compares `--cpus` with. One small file read; the
+/// standard library's count also walks cgroup files, which costs more than the whole plan.
+fn host_cpus() -> Option<u32> {
+    match std::fs::read_to_string("/sys/devices/system/cpu/online") {
+        Ok(list) => count_cpu_list(list.trim()),
+        Err(_) => std::thread::available_parallelism()
+            .ok()
+            .and_then(|n| u32::try_from(n.get()).ok()),
+    }
+}
+
+/// Counts a kernel CPU list such as `0-3,8,10-11`.
+fn count_cpu_list(list: &str) -> Option<u32> {
+    list.split(',').try_fold(0u32, |total, part| {
+        let count = match part.split_once('-') {
+            Some((first, last)) => last.parse::<u32>().ok()?.checked_sub(first.parse().ok()?)? + 1,
+            None => part.parse::<u32>().map(|_| 1).ok()?,
+        };
+        total.checked_add(count)
+    })
 }
 
 /// The secret-looking variables, by the profile's `env-secrets` parameters.
@@ -420,4 +457,18 @@ fn write_rule(out: &mut dyn Write, rule: &rules::Rule) -> io::Result<()> {
         }
     }
     writeln!(out, "  example:    {}", rule.example)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists_are_counted() {
+        assert_eq!(count_cpu_list("0"), Some(1));
+        assert_eq!(count_cpu_list("0-1"), Some(2));
+        assert_eq!(count_cpu_list("0-3,8,10-11"), Some(7));
+        assert_eq!(count_cpu_list(""), None);
+        assert_eq!(count_cpu_list("3-1"), None);
+    }
 }

@@ -180,4 +180,96 @@ mod tests {
             Err(CommandError::ContainerOptions(_))
         ));
     }
+
+    fn invocation_of(words: &[&str]) -> Invocation {
+        match parse_words(words).unwrap() {
+            DockerCommand::Create(invocation) => invocation,
+            other => panic!("not a run: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn command_kinds_are_named_as_docker_names_them() {
+        assert_eq!(CommandKind::Run.name(), "run");
+        assert_eq!(CommandKind::Create.name(), "create");
+        assert_eq!(
+            invocation_of(&["container", "create", "i"]).kind(),
+            CommandKind::Create
+        );
+        assert_eq!(invocation_of(&["-D", "run", "i"]).kind(), CommandKind::Run);
+    }
+
+    #[test]
+    fn a_global_value_option_may_hold_a_command_word() {
+        let invocation = invocation_of(&["--context", "run", "create", "img"]);
+        assert_eq!(invocation.kind(), CommandKind::Create);
+        assert_eq!(invocation.globals().len(), 1);
+        assert_eq!(invocation.globals()[0].flag.long, "context");
+        assert_eq!(invocation.globals()[0].text().unwrap(), "run");
+        assert!(matches!(
+            parse_words(&["--config", "compose", "ps"]).unwrap(),
+            DockerCommand::Other
+        ));
+    }
+
+    #[test]
+    fn the_global_options_are_kept_on_the_invocation() {
+        let invocation = invocation_of(&["-H", "tcp://h:2376", "--tlsverify", "run", "img"]);
+        let names: Vec<&str> = invocation.globals().iter().map(|o| o.flag.long).collect();
+        assert_eq!(names, ["host", "tlsverify"]);
+        assert_eq!(invocation.argv()[0], "-H");
+    }
+
+    #[test]
+    fn global_stage_errors() {
+        assert!(matches!(
+            parse_words(&["-H"]),
+            Err(CommandError::Global(LexError::MissingValue { .. }))
+        ));
+        assert!(matches!(
+            parse_words(&["--tls=maybe", "run", "img"]),
+            Err(CommandError::Global(LexError::InvalidBool { .. }))
+        ));
+        assert!(matches!(
+            parse_words(&["-Dx", "run", "img"]),
+            Err(CommandError::Global(LexError::UnknownShorthand {
+                letter: 'x',
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn run_stage_errors_are_invocation_errors_with_docker_messages() {
+        let error = parse_words(&["run", "--context", "x", "img"]).unwrap_err();
+        assert_eq!(error.to_string(), "unknown flag: --context");
+        let error = parse_words(&["run", "-H", "x", "img"]).unwrap_err();
+        assert_eq!(error.to_string(), "unknown shorthand flag: 'H' in -H");
+        let error = parse_words(&["run", "--pids-limit", "x", "img"]).unwrap_err();
+        assert!(matches!(
+            error,
+            CommandError::Invocation(InvocationError::InvalidValue { .. })
+        ));
+        let error = parse_words(&["container", "create", "-d", "img"]).unwrap_err();
+        assert!(matches!(
+            error,
+            CommandError::Invocation(InvocationError::RunOnly { .. })
+        ));
+    }
+
+    #[test]
+    fn non_utf8_command_words_pass_through() {
+        use std::os::unix::ffi::OsStringExt;
+        let argv = vec![
+            OsString::from_vec(vec![b'r', b'u', b'n', 0xff]),
+            "img".into(),
+        ];
+        assert!(matches!(parse(argv).unwrap(), DockerCommand::Other));
+        let argv = vec![
+            OsString::from("container"),
+            OsString::from_vec(vec![0xff]),
+            "img".into(),
+        ];
+        assert!(matches!(parse(argv).unwrap(), DockerCommand::Other));
+    }
 }

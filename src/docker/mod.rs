@@ -6,6 +6,8 @@
 
 pub mod command;
 pub mod flags;
+#[cfg(test)]
+mod grammar_tests;
 pub mod invocation;
 pub mod lexer;
 pub mod mounts;

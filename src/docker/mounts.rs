@@ -85,7 +85,10 @@ pub fn parse_mount(text: &str, cwd: &Path) -> Option<Mount> {
             ("readonly" | "ro", Some(value)) => mount.read_only = parse_bool(value)?,
             ("bind-propagation", Some(value)) => mount.propagation = Some(value.to_owned()),
             ("volume-opt", Some(option)) => match option.split_once('=') {
-                Some(("o", o)) if o.split(',').any(|part| part == "bind") => volume_bind = true,
+                // mount(8) options, as the local driver passes them: `rbind` binds too.
+                Some(("o", o)) if o.split(',').any(|part| part == "bind" || part == "rbind") => {
+                    volume_bind = true
+                }
                 Some(("device", path)) => device = Some(path.to_owned()),
                 _ => {}
             },
@@ -101,7 +104,9 @@ pub fn parse_mount(text: &str, cwd: &Path) -> Option<Mount> {
         mount.source = mount.source.map(|source| resolve(&source, cwd));
     }
     if volume_bind {
-        mount.bind_device = device.map(|path| resolve(&path, cwd));
+        // The daemon, not the CLI, mounts `device`: a relative path is relative to the
+        // daemon's working directory, `/`.
+        mount.bind_device = device.map(|path| resolve(&path, Path::new("/")));
     }
     mount.tmpfs_options = tmpfs.join(",");
     Some(mount)
@@ -164,8 +169,28 @@ pub fn parse_port(text: &str) -> Option<Port> {
     })
 }
 
-/// Go's `encoding/csv` for one line: fields split on `,`, `"` quotes with `""` escapes.
+/// Go's `encoding/csv` `Reader.Read`: the first record, fields split on `,`, `"` quotes with
+/// `""` escapes. Blank lines before the record are skipped, and an unquoted newline ends it:
+/// docker never reads what follows.
 pub fn split_csv(text: &str) -> Option<Vec<String>> {
+    let mut text = text;
+    while let Some(rest) = text
+        .strip_prefix('\n')
+        .or_else(|| text.strip_prefix("\r\n"))
+    {
+        text = rest;
+    }
+    if text.is_empty() {
+        return None;
+    }
+    let end_of_line = |chars: &std::iter::Peekable<std::str::Chars>| {
+        let mut ahead = chars.clone();
+        match ahead.next() {
+            Some('\n') => true,
+            Some('\r') => ahead.next() == Some('\n'),
+            _ => false,
+        }
+    };
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = text.chars().peekable();
@@ -183,11 +208,13 @@ pub fn split_csv(text: &str) -> Option<Vec<String>> {
                     field.push('"');
                 } else {
                     quoted = false;
-                    if !matches!(chars.peek(), None | Some(',')) {
+                    if !matches!(chars.peek(), None | Some(',')) && !end_of_line(&chars) {
                         return None;
                     }
                 }
             }
+            '\n' if !quoted => break,
+            '\r' if !quoted && chars.peek() == Some(&'\n') => break,
             ',' if !quoted => {
                 fields.push(std::mem::take(&mut field));
                 at_start = true;

@@ -55,7 +55,8 @@ pub fn parse_uint(text: &str) -> Option<u64> {
         return None;
     }
     let digits: String = digits.chars().filter(|c| *c != '_').collect();
-    if digits.is_empty() {
+    // `from_str_radix` takes a leading `+`; Go's ParseUint takes no sign at all.
+    if digits.is_empty() || digits.starts_with('+') {
         return None;
     }
     u64::from_str_radix(&digits, radix).ok()
@@ -192,8 +193,9 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 /// in billionths of a CPU.
 pub fn parse_cpus(text: &str) -> Option<i64> {
     if let Some((numerator, denominator)) = text.split_once('/') {
-        let numerator: i128 = numerator.parse().ok()?;
-        let denominator: i128 = denominator.parse().ok()?;
+        // `big.Rat.SetString` reads both sides base-0: `10/010` is 10/8.
+        let numerator = i128::from(parse_int(numerator)?);
+        let denominator = i128::from(parse_uint(denominator)?);
         if denominator <= 0 {
             return None;
         }
@@ -224,7 +226,9 @@ pub fn parse_cpus(text: &str) -> Option<i64> {
     }
     // value = digits * 10^(exponent - fraction.len()); nanos = value * 10^9.
     let digits: i128 = format!("{whole}{fraction}").parse().ok()?;
-    let shift = 9 + exponent - fraction.len() as i32;
+    let shift = i32::try_from(fraction.len())
+        .ok()
+        .and_then(|fraction| exponent.checked_add(9)?.checked_sub(fraction))?;
     let nanos = if shift >= 0 {
         digits.checked_mul(10i128.checked_pow(shift as u32)?)?
     } else {

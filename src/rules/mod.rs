@@ -326,4 +326,39 @@ mod tests {
             assert!(rule.example.starts_with("docker "), "{}: example", rule.id);
         }
     }
+
+    #[test]
+    fn every_example_shows_its_rule_acting() {
+        use std::ffi::OsString;
+        use std::path::Path;
+
+        use crate::docker::command::{DockerCommand, parse};
+
+        let context = Context {
+            host_cpus: Some(2),
+            ..Context::default()
+        };
+        for rule in RULES {
+            let mut words = rule.example.split_whitespace();
+            assert_eq!(words.next(), Some("docker"), "{}: example", rule.id);
+            let argv: Vec<OsString> = words.map(OsString::from).collect();
+            let invocation = match parse(argv) {
+                Ok(DockerCommand::Create(invocation)) => invocation,
+                other => panic!("{}: the example is not a run/create: {other:?}", rule.id),
+            };
+            let spec = invocation
+                .to_spec(Path::new("/work"))
+                .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
+            let findings = (rule.assess)(&spec, &Params::default(), &context);
+            assert!(
+                findings.iter().any(|f| matches!(
+                    f,
+                    Finding::Missing { .. } | Finding::Weaker { .. } | Finding::Forbidden { .. }
+                )),
+                "{}: the example `{}` does not show the rule acting: {findings:?}",
+                rule.id,
+                rule.example
+            );
+        }
+    }
 }
