@@ -1601,3 +1601,33 @@ fn s1_5_csv_values_end_at_the_first_line_as_go_csv_reads_them() {
     let spec = self::spec(&["run", "--network", "alias=x\r\nname=host", "img"]);
     assert_ne!(text_of(&spec.network), Some("host"));
 }
+
+#[test]
+fn s1_5_published_ports_with_an_ipv6_address_with_or_without_brackets() {
+    for value in [
+        "[::1]:8080:80",
+        "::1:8080:80",
+        ":::8080:80/udp",
+        "[::]:8080:80",
+        "0.0.0.0:8080:80",
+    ] {
+        let spec = spec(&["run", "-p", value, "img"]);
+        let port = &spec.ports[0].value;
+        let ip = match value.split(":8080:").next().unwrap() {
+            "[::1]" | "::1" => "::1",
+            "::" | "[::]" => "::",
+            other => other,
+        };
+        assert_eq!(port.host_ip.as_deref(), Some(ip), "{value}");
+        assert_eq!(port.host_port.as_deref(), Some("8080"), "{value}");
+        assert_eq!(port.container_port, "80", "{value}");
+    }
+    // The long form has no address: every address.
+    let spec = spec(&[
+        "run",
+        "-p",
+        "published=8080,target=80,host_ip=127.0.0.1",
+        "img",
+    ]);
+    assert_eq!(spec.ports[0].value.host_ip, None);
+}

@@ -157,6 +157,8 @@ pub fn parse_port(text: &str) -> Option<Port> {
         (None, [container]) => (None, None, *container),
         (None, [host, container]) => (None, Some(*host), *container),
         (None, [ip, host, container]) => (Some((*ip).to_owned()), Some(*host), *container),
+        // `nat.splitParts`: more colons make an IPv6 address without brackets (`::1:80:80`).
+        (None, [ip @ .., host, container]) => (Some(ip.join(":")), Some(*host), *container),
         _ => return None,
     };
     if container.is_empty() {
