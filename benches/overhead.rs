@@ -12,6 +12,8 @@
 //! `cargo test --all-targets`) it runs a few iterations of everything as a smoke test.
 //! See benches/README.md.
 
+#![allow(clippy::disallowed_methods)] // tests and benchmarks drive processes and files
+
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::hint::black_box;

@@ -306,6 +306,7 @@ mod tests {
     /// The committed completions and man page, regenerated from the clap definition. Run with
     /// `HARDRUN_UPDATE_GENERATED=1` to rewrite them after changing the CLI.
     #[test]
+    #[allow(clippy::disallowed_methods)] // the test compares and rewrites committed files
     fn committed_completions_and_man_page_are_fresh() {
         use clap_complete::Shell;
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -299,6 +299,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // the test lists the rule files
     fn every_rule_file_is_registered() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/rules");
         let mut files: Vec<String> = std::fs::read_dir(dir)

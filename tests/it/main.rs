@@ -1,5 +1,7 @@
 //! Integration tests: the real `hardrun` binary with a fake docker that records its argv.
 
+#![allow(clippy::disallowed_methods)] // tests and benchmarks drive processes and files
+
 mod acceptance;
 mod cli;
 mod profiles;
