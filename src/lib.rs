@@ -144,6 +144,7 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     let context = Context {
         profile: profile.name.clone(),
         host_cpus: if cpu_limit_active { host_cpus() } else { None },
+        ..Context::default()
     };
     let plan = plan::plan(&profile, &spec, &options.allow, &context);
     let secrets = secret_names(&profile, &spec);

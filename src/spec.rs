@@ -192,6 +192,19 @@ fn security_opt_key(entry: &str) -> &str {
     split_security_opt(entry).0
 }
 
+/// What the image itself declares, read from `docker image inspect` when the image is local.
+/// The daemon merges these into the container at create time, so they decide, for example,
+/// whether a container without `--user` runs as root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageFacts {
+    /// `Config.User`; empty means root.
+    pub user: String,
+    /// Whether the image has a `HEALTHCHECK` that is not `NONE`.
+    pub healthcheck: bool,
+    /// `Config.Volumes`: paths the daemon mounts an anonymous, writable volume on.
+    pub volumes: Vec<String>,
+}
+
 /// A change a rule asks for, independent of syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {

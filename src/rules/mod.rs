@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::spec::{ContainerSpec, Edit};
+use crate::spec::{ContainerSpec, Edit, ImageFacts};
 
 mod cpu_limit;
 mod drop_capabilities;
@@ -203,6 +203,11 @@ pub struct Context {
     pub profile: String,
     /// CPUs on this host: docker refuses `--cpus` above it.
     pub host_cpus: Option<u32>,
+    /// What the image declares, when it is present locally; `None` when it is not (or was not
+    /// looked up), and rules then decide as if the image declared nothing.
+    pub image: Option<ImageFacts>,
+    /// The daemon's default log driver, when it was read.
+    pub daemon_log_driver: Option<String>,
 }
 
 /// What a rule finds. A rule may return several (a weaker `max-size` and a missing `max-file`).
