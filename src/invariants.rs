@@ -73,6 +73,7 @@ fn context(profile: &Profile) -> Context {
     Context {
         profile: profile.name.clone(),
         host_cpus: Some(2),
+        ..Context::default()
     }
 }
 
