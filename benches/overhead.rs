@@ -264,6 +264,7 @@ fn context(profile: &Profile) -> Context {
         host_cpus: std::thread::available_parallelism()
             .ok()
             .and_then(|n| u32::try_from(n.get()).ok()),
+        ..Context::default()
     }
 }
 
