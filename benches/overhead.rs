@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use hardrun::docker::command::{DockerCommand, parse};
 use hardrun::docker::invocation::Invocation;
 use hardrun::plan::{Plan, plan};
-use hardrun::profile::{Found, Profile, ProfileError, Source, builtin, load};
+use hardrun::profile::builtin::Builtins;
+use hardrun::profile::{Profile, load};
 use hardrun::rules::{self, Context};
 use hardrun::spec::ContainerSpec;
 
@@ -72,36 +73,6 @@ impl Config {
                 profile: (3, 5),
             }
         }
-    }
-}
-
-/// The built-in profiles only, as `hardrun` finds them when no profile files exist.
-struct Builtins;
-
-impl Source for Builtins {
-    fn by_name(&self, name: &str, skip: Option<&str>) -> Result<Option<Found>, ProfileError> {
-        let source = format!("built-in profile '{name}'");
-        if skip == Some(source.as_str()) {
-            return Ok(None);
-        }
-        Ok(builtin::get(name).map(|text| Found {
-            source,
-            text: text.to_owned(),
-        }))
-    }
-
-    fn by_path(&self, path: &str) -> Result<Found, ProfileError> {
-        Err(ProfileError::Read {
-            path: path.to_owned(),
-            reason: "this bench reads built-in profiles only".into(),
-        })
-    }
-
-    fn names(&self) -> Vec<String> {
-        builtin::BUILTINS
-            .iter()
-            .map(|(n, _)| (*n).to_owned())
-            .collect()
     }
 }
 

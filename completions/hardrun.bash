@@ -25,6 +25,9 @@ _hardrun() {
             hardrun,rules)
                 cmd="hardrun__subcmd__rules"
                 ;;
+            hardrun,verify)
+                cmd="hardrun__subcmd__verify"
+                ;;
             hardrun__subcmd__profiles,list)
                 cmd="hardrun__subcmd__profiles__subcmd__list"
                 ;;
@@ -38,7 +41,7 @@ _hardrun() {
 
     case "${cmd}" in
         hardrun)
-            opts="-h -V --profile --allow --dry-run --explain --format --help --version profiles rules completions"
+            opts="-h -V --profile --allow --dry-run --explain --verify --format --help --version profiles rules verify completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +129,28 @@ _hardrun() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hardrun__subcmd__verify)
+            opts="-h --profile --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

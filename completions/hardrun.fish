@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_hardrun_global_optspecs
-    string join \n profile= allow= dry-run explain format= h/help V/version
+    string join \n profile= allow= dry-run explain verify format= h/help V/version
 end
 
 function __fish_hardrun_needs_command
@@ -30,10 +30,12 @@ complete -c hardrun -n "__fish_hardrun_needs_command" -l format -d 'Output forma
 json\t''"
 complete -c hardrun -n "__fish_hardrun_needs_command" -l dry-run -d 'Print the hardened command and run nothing'
 complete -c hardrun -n "__fish_hardrun_needs_command" -l explain -d 'Print every change, with its rule and reason, to stderr before running'
+complete -c hardrun -n "__fish_hardrun_needs_command" -l verify -d 'With `run -d`: check the started container with `verify` and report on stderr'
 complete -c hardrun -n "__fish_hardrun_needs_command" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_needs_command" -s V -l version -d 'Print version'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "profiles" -d 'List the profiles, or show one resolved through `extends`'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "rules" -d 'List the rules, or show one rule\'s documentation'
+complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "verify" -d 'Check running containers against a profile (default: the profile recorded on each)'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -f -a "list" -d 'List the available profiles'
@@ -41,4 +43,8 @@ complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish
 complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -l profile -d 'Profile to check against (default: the one recorded on each container, else baseline)' -r
+complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand completions" -s h -l help -d 'Print help'

@@ -13,15 +13,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// hardrun's options and subcommands. Used to parse them, and to generate help, completions
 /// and the man page.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "hardrun",
     version,
     about = "Harden every `docker run` with a named profile, explain each change, then hand off to docker.",
     long_about = None,
     disable_help_subcommand = true,
-    override_usage = "hardrun [OPTIONS] <DOCKER COMMAND>...\n       hardrun [OPTIONS] profiles [list|show NAME]\n       hardrun rules [ID]\n       hardrun completions <SHELL>",
-    after_help = "DOCKER COMMAND:\n  Any docker command line, as you would type it after `docker`. `run`, `create`, `container run` and\n  `container create` are hardened with the profile; every other command is handed to docker unchanged.\n  hardrun's options stop at the first word that is not one of them, or at `--`.\n\nEXAMPLES:\n  hardrun --dry-run run --rm -p 8080:80 nginx:1.27\n  hardrun --profile production --explain run -d --name web nginx:1.27\n  alias docker='hardrun --'\n\nEXIT STATUS:\n  docker's own status after the handoff; 125 refused by the profile or a command line hardrun cannot\n  read with certainty; 2 a usage or profile error; 126/127 docker not executable / not found."
+    override_usage = "hardrun [OPTIONS] <DOCKER COMMAND>...\n       hardrun [OPTIONS] verify [CONTAINER]...\n       hardrun [OPTIONS] profiles [list|show NAME]\n       hardrun rules [ID]\n       hardrun completions <SHELL>",
+    after_help = "DOCKER COMMAND:\n  Any docker command line, as you would type it after `docker`. `run`, `create`, `container run` and\n  `container create` are hardened with the profile; every other command is handed to docker unchanged.\n  hardrun's options stop at the first word that is not one of them, or at `--`.\n\nEXAMPLES:\n  hardrun --dry-run run --rm -p 8080:80 nginx:1.27\n  hardrun --profile production --explain run -d --name web nginx:1.27\n  alias docker='hardrun --'\n\nEXIT STATUS:\n  docker's own status after the handoff; 125 refused by the profile or a command line hardrun cannot\n  read with certainty; 2 a usage or profile error; 126/127 docker not executable / not found.\n  verify: 0 every rule passes, 1 a rule fails, 2 a container could not be evaluated."
 )]
 pub struct Cli {
     /// Profile to apply: a built-in name, a name in ./.hardrun/profiles or ~/.config/hardrun/profiles, or a YAML path
@@ -40,6 +40,10 @@ pub struct Cli {
     #[arg(long)]
     pub explain: bool,
 
+    /// With `run -d`: check the started container with `verify` and report on stderr
+    #[arg(long)]
+    pub verify: bool,
+
     /// Output format for --dry-run, --explain and the subcommands
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -56,7 +60,7 @@ pub enum OutputFormat {
 }
 
 /// hardrun's own subcommands. Any other word starts a docker command.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// List the profiles, or show one resolved through `extends`
     Profiles {
@@ -68,6 +72,17 @@ pub enum Command {
         /// Rule id
         id: Option<String>,
     },
+    /// Check running containers against a profile (default: the profile recorded on each)
+    Verify {
+        /// Profile to check against (default: the one recorded on each container, else baseline)
+        #[arg(long, value_name = "NAME|PATH")]
+        profile: Option<String>,
+        /// Output format
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Container names or ids; all running containers when none is given
+        containers: Vec<String>,
+    },
     /// Print a shell completion script
     Completions {
         /// Shell to generate for
@@ -76,7 +91,7 @@ pub enum Command {
 }
 
 /// `hardrun profiles …`.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum ProfilesAction {
     /// List the available profiles
     List,
@@ -88,15 +103,16 @@ pub enum ProfilesAction {
 }
 
 /// The names of hardrun's own subcommands.
-pub const SUBCOMMANDS: [&str; 3] = ["profiles", "rules", "completions"];
+pub const SUBCOMMANDS: [&str; 4] = ["profiles", "rules", "verify", "completions"];
 
 /// hardrun's options: long name and whether it takes a value. `--help` and `--version` are
 /// hardrun's only when hardrun runs under its own name.
-const OPTIONS: [(&str, bool); 5] = [
+const OPTIONS: [(&str, bool); 6] = [
     ("profile", true),
     ("allow", true),
     ("dry-run", false),
     ("explain", false),
+    ("verify", false),
     ("format", true),
 ];
 
@@ -110,6 +126,7 @@ pub fn fast_parse(own: &[OsString]) -> Option<Cli> {
         allow: Vec::new(),
         dry_run: false,
         explain: false,
+        verify: false,
         format: OutputFormat::Text,
         command: None,
     };
@@ -144,6 +161,7 @@ pub fn fast_parse(own: &[OsString]) -> Option<Cli> {
             }
             "dry-run" if inline.is_none() => cli.dry_run = true,
             "explain" if inline.is_none() => cli.explain = true,
+            "verify" if inline.is_none() => cli.verify = true,
             _ => return None,
         }
     }

@@ -104,6 +104,34 @@ pub fn exec(docker: &Path, args: &[OsString], depth: u32, extra_env: &[(&str, &s
     }
 }
 
+/// Runs docker with `args` and collects its output: for hardrun's own questions (`inspect`,
+/// `ps`), never for the user's command.
+#[allow(clippy::disallowed_methods)] // the one place that starts a process
+pub fn capture(docker: &Path, args: &[&OsStr]) -> io::Result<std::process::Output> {
+    Command::new(docker)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+}
+
+/// Runs the user's command as a child instead of exec'ing it, because hardrun still has work
+/// to do afterwards (`--verify`). stdin and stderr are the user's; stdout is collected and
+/// returned, so the caller can pass it on and read the container id from it.
+#[allow(clippy::disallowed_methods)] // the one place that starts a process
+pub fn run_collecting_stdout(
+    docker: &Path,
+    args: &[OsString],
+    depth: u32,
+) -> io::Result<(std::process::ExitStatus, Vec<u8>)> {
+    let output = Command::new(docker)
+        .args(args)
+        .env(DEPTH_VARIABLE, (depth + 1).to_string())
+        .stdin(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    Ok((output.status, output.stdout))
+}
+
 #[allow(clippy::disallowed_methods)] // the one place that starts a process and inspects files
 fn is_executable(path: &Path) -> bool {
     path.metadata()

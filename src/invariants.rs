@@ -20,41 +20,12 @@ use crate::docker::flags::RUN_FLAGS;
 use crate::docker::invocation::{Invocation, render};
 use crate::docker::values::normalize_capability;
 use crate::plan::{self, Plan};
-use crate::profile::{self, Found, Profile, ProfileError, Source, builtin};
+use crate::profile::builtin::{self, Builtins};
+use crate::profile::{self, Profile};
 use crate::rules::{Context, Params};
 use crate::spec::{ContainerSpec, Edit};
 
 const CWD: &str = "/work";
-
-/// The built-in profiles only, as the binary embeds them.
-struct Builtins;
-
-impl Source for Builtins {
-    fn by_name(&self, name: &str, skip: Option<&str>) -> Result<Option<Found>, ProfileError> {
-        let source = format!("built-in profile '{name}'");
-        if skip == Some(source.as_str()) {
-            return Ok(None);
-        }
-        Ok(builtin::get(name).map(|text| Found {
-            source,
-            text: text.to_owned(),
-        }))
-    }
-
-    fn by_path(&self, path: &str) -> Result<Found, ProfileError> {
-        Err(ProfileError::Read {
-            path: path.to_owned(),
-            reason: "the property tests read built-in profiles only".into(),
-        })
-    }
-
-    fn names(&self) -> Vec<String> {
-        builtin::BUILTINS
-            .iter()
-            .map(|(name, _)| (*name).to_owned())
-            .collect()
-    }
-}
 
 fn profiles() -> &'static [Profile] {
     static PROFILES: OnceLock<Vec<Profile>> = OnceLock::new();
@@ -339,10 +310,10 @@ fn exercise_with(
             let secrets = crate::rules::env_secrets::secret_names(&spec, &Params::default());
             let shown = invocation.masked(&secrets).apply(&edits);
             let mut out = Vec::new();
-            let _ = crate::report::explain(&mut out, &plan, &profile.source);
+            let _ = crate::report::explain(&mut out, &plan, &profile.source, &[]);
             let _ = crate::report::refusal(&mut out, &plan);
             let _ = crate::report::warnings(&mut out, &plan);
-            let _ = crate::report::to_json(&plan, &profile.source, Some(&shown));
+            let _ = crate::report::to_json(&plan, &profile.source, Some(&shown), &[]);
             let _ = crate::report::command_line(&shown);
         }
         if plan.is_refused() {

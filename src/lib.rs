@@ -9,7 +9,9 @@
 
 pub mod cli;
 pub mod docker;
+pub mod engine;
 pub mod exec;
+pub mod inspect;
 #[cfg(test)]
 mod invariants;
 pub mod plan;
@@ -18,6 +20,7 @@ pub mod report;
 pub mod rules;
 pub mod spec;
 pub mod suggest;
+pub mod verify;
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
@@ -97,6 +100,18 @@ fn format(options: &Cli) -> Format {
 
 /// Hardens `run`/`create`, passes every other command through.
 fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<ExitCode, String> {
+    // `hardrun run --verify -d …`: docker has no --verify, so among run's options it is ours.
+    let (argv, verify_in_run) = docker::command::take_extra_option(argv, "--verify");
+    let owned;
+    let options = if verify_in_run && !options.verify {
+        owned = Cli {
+            verify: true,
+            ..options.clone()
+        };
+        &owned
+    } else {
+        options
+    };
     let invocation = match parse(argv.clone()) {
         Ok(DockerCommand::Create(invocation)) => invocation,
         Ok(DockerCommand::Compose) => {
@@ -137,15 +152,7 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
-    let cpu_limit_active = profile
-        .rules
-        .iter()
-        .any(|s| s.rule.id == "cpu-limit" && s.level != rules::Level::Off);
-    let context = Context {
-        profile: profile.name.clone(),
-        host_cpus: if cpu_limit_active { host_cpus() } else { None },
-        ..Context::default()
-    };
+    let (context, notes) = planning_context(&profile, invocation, &spec);
     let plan = plan::plan(&profile, &spec, &options.allow, &context);
     let secrets = secret_names(&profile, &spec);
     let hardened = invocation.apply(&plan.edits());
@@ -158,13 +165,13 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     if plan.is_refused() {
         match format {
             Format::Json => {
-                let report = report::to_json(&plan, &profile.source, None);
+                let report = report::to_json(&plan, &profile.source, None, &notes);
                 let target: &mut dyn Write = if options.dry_run { stdout } else { stderr };
                 writeln!(target, "{report:#}").map_err(io_error)?;
             }
             Format::Text => {
                 if options.explain {
-                    report::explain(stderr, &plan, &profile.source).map_err(io_error)?;
+                    report::explain(stderr, &plan, &profile.source, &notes).map_err(io_error)?;
                 }
                 report::refusal(stderr, &plan).map_err(io_error)?;
             }
@@ -173,17 +180,17 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     }
     match format {
         Format::Json if options.dry_run => {
-            let report = report::to_json(&plan, &profile.source, Some(&shown));
+            let report = report::to_json(&plan, &profile.source, Some(&shown), &notes);
             writeln!(stdout, "{report:#}").map_err(io_error)?;
         }
         Format::Json if options.explain => {
-            let report = report::to_json(&plan, &profile.source, Some(&shown));
+            let report = report::to_json(&plan, &profile.source, Some(&shown), &notes);
             writeln!(stderr, "{report:#}").map_err(io_error)?;
         }
         Format::Json => {}
         Format::Text => {
             if options.explain {
-                report::explain(stderr, &plan, &profile.source).map_err(io_error)?;
+                report::explain(stderr, &plan, &profile.source, &notes).map_err(io_error)?;
             } else {
                 report::warnings(stderr, &plan).map_err(io_error)?;
             }
@@ -197,7 +204,342 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     }
     let _ = stdout.flush();
     let _ = stderr.flush();
+    if options.verify {
+        return run_and_verify(options, invocation, &hardened, &profile, depth);
+    }
     Ok(hand_off(&hardened, depth))
+}
+
+/// Whether the profile evaluates a rule at all.
+fn active(profile: &Profile, id: &str) -> bool {
+    profile
+        .rules
+        .iter()
+        .any(|s| s.rule.id == id && s.level != rules::Level::Off)
+}
+
+/// The facts outside the command line that change a decision, gathered only when an active
+/// rule needs them: the host's CPUs, the image's configuration, the daemon's default log
+/// driver. The notes say what was learned, for `--explain`.
+fn planning_context(
+    profile: &Profile,
+    invocation: &Invocation,
+    spec: &spec::ContainerSpec,
+) -> (Context, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut context = Context {
+        profile: profile.name.clone(),
+        host_cpus: active(profile, "cpu-limit").then(host_cpus).flatten(),
+        ..Context::default()
+    };
+    let wants_image = ["non-root-user", "healthcheck", "read-only-rootfs"]
+        .iter()
+        .any(|id| active(profile, id));
+    let wants_log_driver = active(profile, "log-rotation")
+        && spec.log_driver.as_ref().is_none_or(|d| d.value.is_empty());
+    if !wants_image && !wants_log_driver {
+        return (context, notes);
+    }
+    let endpoint = engine_endpoint(invocation);
+    if wants_image {
+        let without = "planned without its USER, HEALTHCHECK and VOLUMEs";
+        match engine::image(&endpoint, &spec.image) {
+            engine::ImageLookup::Local(facts) => {
+                notes.push(describe_image(&spec.image, &facts));
+                context.image = Some(facts);
+            }
+            engine::ImageLookup::NotLocal => notes.push(format!(
+                "image {} is not present locally: {without}",
+                spec.image
+            )),
+            engine::ImageLookup::Unknown(why) => notes.push(format!(
+                "image {} was not inspected ({why}): {without}",
+                spec.image
+            )),
+        }
+    }
+    if wants_log_driver {
+        context.daemon_log_driver = local_daemon_log_driver(&endpoint);
+        notes.push(match &context.daemon_log_driver {
+            Some(driver) => format!("the daemon's default log driver is {driver}"),
+            None => "the daemon's default log driver is not known here: hardrun names json-file explicitly".into(),
+        });
+    }
+    (context, notes)
+}
+
+fn describe_image(image: &str, facts: &spec::ImageFacts) -> String {
+    let user = if facts.user.is_empty() {
+        "root (no USER)"
+    } else {
+        facts.user.as_str()
+    };
+    let health = if facts.healthcheck {
+        "a HEALTHCHECK"
+    } else {
+        "no HEALTHCHECK"
+    };
+    let volumes = if facts.volumes.is_empty() {
+        "no VOLUME".to_owned()
+    } else {
+        format!("VOLUME {}", facts.volumes.join(" "))
+    };
+    format!("image {image} is local: user {user}, {health}, {volumes}")
+}
+
+/// Where the engine is, as docker would decide it for this command line.
+#[allow(clippy::disallowed_methods)] // the I/O edge
+fn engine_endpoint(invocation: &Invocation) -> engine::Endpoint {
+    let names_endpoint = invocation
+        .globals()
+        .iter()
+        .any(|o| matches!(o.flag.long, "host" | "context" | "config"));
+    let docker_host = std::env::var_os("DOCKER_HOST");
+    let docker_context = std::env::var_os("DOCKER_CONTEXT");
+    let current_context = if names_endpoint || docker_host.is_some() || docker_context.is_some() {
+        None
+    } else {
+        let config_dir = std::env::var_os("DOCKER_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".docker")));
+        config_dir
+            .and_then(|dir| std::fs::read_to_string(dir.join("config.json")).ok())
+            .and_then(|text| engine::current_context(&text))
+    };
+    engine::endpoint(
+        names_endpoint,
+        docker_host.as_deref(),
+        docker_context.as_deref(),
+        current_context.as_deref(),
+    )
+}
+
+/// The default log driver of the daemon behind the standard local socket, from its command line
+/// and `/etc/docker/daemon.json`; `None` for any other engine.
+#[allow(clippy::disallowed_methods)] // the I/O edge
+fn local_daemon_log_driver(endpoint: &engine::Endpoint) -> Option<String> {
+    let engine::Endpoint::Socket(socket) = endpoint else {
+        return None;
+    };
+    if socket != Path::new(engine::DEFAULT_SOCKET) && socket != Path::new("/run/docker.sock") {
+        return None;
+    }
+    let cmdline = std::fs::read_to_string("/var/run/docker.pid")
+        .ok()
+        .and_then(|pid| std::fs::read(format!("/proc/{}/cmdline", pid.trim())).ok());
+    let daemon_json = std::fs::read_to_string("/etc/docker/daemon.json").ok();
+    Some(engine::daemon_log_driver(
+        cmdline.as_deref(),
+        daemon_json.as_deref(),
+    ))
+}
+
+/// `run --verify -d`: runs docker as a child, passes its output on, then verifies the
+/// container it started against the same profile.
+fn run_and_verify(
+    options: &Cli,
+    invocation: &Invocation,
+    hardened: &[OsString],
+    profile: &Profile,
+    depth: u32,
+) -> Result<ExitCode, String> {
+    let detached = invocation
+        .options()
+        .iter()
+        .any(|o| o.flag.long == "detach" && o.enabled());
+    if !detached {
+        return Err("--verify checks a container after it starts: run it detached with -d\nhelp: add -d to the docker command, or drop --verify and run `hardrun verify NAME` later".into());
+    }
+    let docker = locate_docker().map_err(|e| e.to_string())?;
+    let (status, stdout) = exec::run_collecting_stdout(&docker, hardened, depth)
+        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
+    let _ = io::stdout().write_all(&stdout);
+    let _ = io::stdout().flush();
+    if !status.success() {
+        let code = status
+            .code()
+            .and_then(|c| u8::try_from(c).ok())
+            .unwrap_or(1);
+        return Ok(ExitCode::from(code));
+    }
+    let id = String::from_utf8_lossy(&stdout)
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .map(|line| line.trim().to_owned())
+        .ok_or("docker printed no container id to verify")?;
+    let code = verify_containers(
+        &docker,
+        &[id],
+        Some(profile),
+        format(options),
+        &mut io::stderr().lock(),
+    );
+    Ok(ExitCode::from(code))
+}
+
+/// The real docker, as the handoff finds it.
+#[allow(clippy::disallowed_methods)] // the I/O edge
+fn locate_docker() -> Result<PathBuf, exec::ExecError> {
+    let override_path = std::env::var_os(exec::DOCKER_VARIABLE);
+    let path = std::env::var_os("PATH");
+    let this = std::env::current_exe().ok();
+    exec::find_docker(override_path.as_deref(), path.as_deref(), this.as_deref())
+}
+
+/// `hardrun verify`: inspects the containers (all running ones when none is named), plans each
+/// against its profile and reports the verdicts. Returns the exit status: 0 every rule passes,
+/// 1 a rule fails, 2 a container could not be evaluated.
+fn verify_containers(
+    docker: &Path,
+    containers: &[String],
+    profile: Option<&Profile>,
+    format: Format,
+    out: &mut dyn Write,
+) -> u8 {
+    let mut problems: Vec<String> = Vec::new();
+    let ids: Vec<String> = if containers.is_empty() {
+        let ps = [OsStr::new("ps"), OsStr::new("-q"), OsStr::new("--no-trunc")];
+        match exec::capture(docker, &ps) {
+            Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            Ok(output) => {
+                let complaint = String::from_utf8_lossy(&output.stderr);
+                problems.push(format!("docker ps failed: {}", complaint.trim()));
+                Vec::new()
+            }
+            Err(error) => {
+                problems.push(format!("cannot run {}: {error}", docker.display()));
+                Vec::new()
+            }
+        }
+    } else {
+        containers.to_vec()
+    };
+    let inspected = inspect_containers(docker, &ids, &mut problems);
+    let source = FileSource::new();
+    let mut reports = Vec::new();
+    for item in &inspected {
+        let text = |key: &str| {
+            item.get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_owned()
+        };
+        let name = text("Name").trim_start_matches('/').to_owned();
+        let spec = match inspect::container_spec(item) {
+            Ok(spec) => spec,
+            Err(error) => {
+                problems.push(format!("{name}: {error}"));
+                continue;
+            }
+        };
+        let loaded;
+        let profile = match profile {
+            Some(profile) => profile,
+            None => {
+                let reference = spec
+                    .label(plan::PROFILE_LABEL)
+                    .unwrap_or(builtin::DEFAULT)
+                    .to_owned();
+                loaded = match profile::load(&reference, &source) {
+                    Ok(profile) => profile,
+                    Err(error) => {
+                        problems.push(format!(
+                            "{name}: the profile '{reference}' recorded on it cannot be loaded: {error}\nhelp: name a profile with --profile"
+                        ));
+                        continue;
+                    }
+                };
+                &loaded
+            }
+        };
+        let context = Context {
+            profile: profile.name.clone(),
+            host_cpus: host_cpus(),
+            image: image_facts_via_cli(docker, &text("Image")),
+            ..Context::default()
+        };
+        reports.push(report::ContainerVerdicts {
+            name,
+            id: text("Id"),
+            image: spec.image.clone(),
+            profile: profile.name.clone(),
+            verdicts: verify::verify(profile, &spec, &context),
+        });
+    }
+    let _ = match format {
+        Format::Json => report::verdicts_json(out, &reports, &problems),
+        Format::Text => report::verdicts(out, &reports, &problems),
+    };
+    if !problems.is_empty() {
+        2
+    } else if reports.iter().any(|r| verify::fails(&r.verdicts)) {
+        1
+    } else {
+        0
+    }
+}
+
+/// `docker inspect` of the containers; what docker cannot find goes into `problems`.
+fn inspect_containers(
+    docker: &Path,
+    ids: &[String],
+    problems: &mut Vec<String>,
+) -> Vec<serde_json::Value> {
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("inspect"),
+        OsStr::new("--type"),
+        OsStr::new("container"),
+    ];
+    args.extend(ids.iter().map(OsStr::new));
+    let output = match exec::capture(docker, &args) {
+        Ok(output) => output,
+        Err(error) => {
+            problems.push(format!("cannot run {}: {error}", docker.display()));
+            return Vec::new();
+        }
+    };
+    // docker prints what it found and complains about the rest.
+    if !output.status.success() {
+        let complaint = String::from_utf8_lossy(&output.stderr);
+        problems.extend(
+            complaint
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    match serde_json::from_slice::<serde_json::Value>(&output.stdout) {
+        Ok(serde_json::Value::Array(items)) => items,
+        _ if output.stdout.iter().all(u8::is_ascii_whitespace) => Vec::new(),
+        _ => {
+            problems.push("docker inspect printed something that is not a JSON array".into());
+            Vec::new()
+        }
+    }
+}
+
+/// The image's configuration through `docker image inspect` (for `verify`, which already talks
+/// to docker through its CLI).
+fn image_facts_via_cli(docker: &Path, image: &str) -> Option<spec::ImageFacts> {
+    if image.is_empty() || image == "?" {
+        return None;
+    }
+    let args = [
+        OsStr::new("image"),
+        OsStr::new("inspect"),
+        OsStr::new(image),
+    ];
+    let output = exec::capture(docker, &args).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    json.as_array()?.first().map(inspect::image_facts)
 }
 
 /// The host's online CPUs, which docker compares `--cpus` with. One small file read; the
@@ -247,13 +589,8 @@ fn check_allow(allow: &[String]) -> Result<(), String> {
 }
 
 /// Execs docker with `args`; returns only when that fails.
-#[allow(clippy::disallowed_methods)] // the I/O edge
 fn hand_off(args: &[OsString], depth: u32) -> ExitCode {
-    let override_path = std::env::var_os(exec::DOCKER_VARIABLE);
-    let path = std::env::var_os("PATH");
-    let this = std::env::current_exe().ok();
-    let error = match exec::find_docker(override_path.as_deref(), path.as_deref(), this.as_deref())
-    {
+    let error = match locate_docker() {
         Ok(docker) => exec::exec(&docker, args, depth, &[]),
         Err(error) => error,
     };
@@ -392,6 +729,24 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
                 Format::Json => writeln!(stdout, "{:#}", rule_json(rule)).map_err(io_error)?,
                 Format::Text => write_rule(stdout, rule).map_err(io_error)?,
             }
+        }
+        Command::Verify {
+            profile,
+            format: verify_format,
+            containers,
+        } => {
+            let docker = locate_docker().map_err(|e| e.to_string())?;
+            let reference = profile.as_deref().or(options.profile.as_deref());
+            let profile = match reference.filter(|p| !p.is_empty()) {
+                Some(reference) => Some(load_profile(Some(reference))?),
+                None => None,
+            };
+            let format = match verify_format.unwrap_or(options.format) {
+                OutputFormat::Text => Format::Text,
+                OutputFormat::Json => Format::Json,
+            };
+            let code = verify_containers(&docker, containers, profile.as_ref(), format, stdout);
+            return Ok(ExitCode::from(code));
         }
         Command::Profiles { action } => {
             let source = FileSource::new();

@@ -15,6 +15,8 @@ use crate::spec::{ContainerSpec, Edit};
 pub const PROFILE_LABEL: &str = "io.hardrun.profile";
 /// The label that records the hardrun version that hardened a container.
 pub const VERSION_LABEL: &str = "io.hardrun.version";
+/// The label that records the rules waived for a container, comma-separated, for `verify`.
+pub const WAIVED_LABEL: &str = "io.hardrun.waived";
 /// The pseudo-rule id under which provenance labels are reported.
 pub const PROVENANCE: &str = "provenance";
 
@@ -87,6 +89,19 @@ impl Plan {
             .filter(|c| c.kind == ChangeKind::Refused)
     }
 
+    /// The ids of the rules waived, sorted, without repeats.
+    pub fn waived_rules(&self) -> Vec<&'static str> {
+        let mut ids: Vec<&'static str> = self
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Waived)
+            .map(|c| c.rule)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Every edit to apply, in rule order.
     pub fn edits(&self) -> Vec<Edit> {
         self.changes
@@ -114,7 +129,7 @@ pub fn plan(profile: &Profile, spec: &ContainerSpec, allow: &[String], context: 
         changes,
     };
     if !plan.is_refused()
-        && let Some(change) = provenance(spec, &profile.name)
+        && let Some(change) = provenance(spec, &profile.name, &plan.waived_rules())
     {
         plan.changes.push(change);
     }
@@ -174,12 +189,17 @@ fn decide(rule: &'static str, level: Level, waived: bool, finding: Finding) -> C
     }
 }
 
-/// Labels that record the profile and hardrun version, unless they are already there.
-fn provenance(spec: &ContainerSpec, profile: &str) -> Option<Change> {
-    let wanted = [
+/// Labels that record the profile, the hardrun version and the waived rules, unless they are
+/// already there.
+fn provenance(spec: &ContainerSpec, profile: &str, waived: &[&str]) -> Option<Change> {
+    let waived = waived.join(",");
+    let mut wanted = vec![
         (PROFILE_LABEL, profile),
         (VERSION_LABEL, env!("CARGO_PKG_VERSION")),
     ];
+    if !waived.is_empty() {
+        wanted.push((WAIVED_LABEL, waived.as_str()));
+    }
     let edits: Vec<Edit> = wanted
         .iter()
         .filter(|(key, value)| spec.label(key) != Some(*value))
@@ -191,7 +211,7 @@ fn provenance(spec: &ContainerSpec, profile: &str) -> Option<Change> {
     (!edits.is_empty()).then(|| Change {
         rule: PROVENANCE,
         kind: ChangeKind::Added,
-        reason: "records the profile and hardrun version on the container, for `docker inspect` and audits".into(),
+        reason: "records the profile, the hardrun version and any waived rules on the container, for `docker inspect` and `hardrun verify`".into(),
         offending: None,
         edits,
     })
@@ -274,7 +294,7 @@ mod tests {
     #[test]
     fn provenance_labels_are_added_once() {
         let spec = ContainerSpec::default();
-        let change = provenance(&spec, "production").unwrap();
+        let change = provenance(&spec, "production", &[]).unwrap();
         assert_eq!(change.edits.len(), 2);
         let labelled = ContainerSpec {
             labels: vec![
@@ -283,6 +303,14 @@ mod tests {
             ],
             ..ContainerSpec::default()
         };
-        assert_eq!(provenance(&labelled, "production"), None);
+        assert_eq!(provenance(&labelled, "production", &[]), None);
+        let waived = provenance(&labelled, "production", &["no-privileged"]).unwrap();
+        assert_eq!(
+            waived.edits,
+            [Edit::Label {
+                key: WAIVED_LABEL.into(),
+                value: "no-privileged".into()
+            }]
+        );
     }
 }

@@ -8,9 +8,9 @@ use std::ffi::OsString;
 
 use thiserror::Error;
 
-use crate::docker::flags::GLOBAL_FLAGS;
+use crate::docker::flags::{GLOBAL_FLAGS, RUN_FLAGS};
 use crate::docker::invocation::{Invocation, InvocationError};
-use crate::docker::lexer::{LexError, lex};
+use crate::docker::lexer::{LexError, find_extra, lex};
 
 /// Which container-creating command the user ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,27 @@ pub enum CommandError {
     ContainerOptions(String),
     #[error(transparent)]
     Invocation(#[from] InvocationError),
+}
+
+/// Takes hardrun's own `word` (`--verify`) out of the options of a `run`/`create`, where docker
+/// has no such flag, and says whether it was there. Any other command line is returned as is.
+pub fn take_extra_option(mut argv: Vec<OsString>, word: &str) -> (Vec<OsString>, bool) {
+    let Ok(globals) = lex(&argv, 0, GLOBAL_FLAGS) else {
+        return (argv, false);
+    };
+    let at = globals.positional;
+    let text = |index: usize| argv.get(index).and_then(|w| w.to_str());
+    let start = match (text(at), text(at + 1)) {
+        (Some("run" | "create"), _) => at + 1,
+        (Some("container"), Some("run" | "create")) => at + 2,
+        _ => return (argv, false),
+    };
+    let mut found = false;
+    while let Ok(Some(index)) = find_extra(&argv, start, RUN_FLAGS, word) {
+        argv.remove(index);
+        found = true;
+    }
+    (argv, found)
 }
 
 /// Reads a docker command line (without the program name).
@@ -88,6 +109,21 @@ mod tests {
             DockerCommand::Create(invocation) => invocation.image().to_string_lossy().into_owned(),
             other => panic!("not a run: {other:?}"),
         }
+    }
+
+    #[test]
+    fn hardrun_s_verify_is_taken_out_of_run_options_only() {
+        let words =
+            |items: &[&str]| -> Vec<OsString> { items.iter().map(OsString::from).collect() };
+        let (argv, found) = take_extra_option(words(&["run", "--verify", "-d", "img"]), "--verify");
+        assert!(found);
+        assert_eq!(argv, words(&["run", "-d", "img"]));
+        let (argv, found) = take_extra_option(words(&["run", "-d", "img", "--verify"]), "--verify");
+        assert!(!found);
+        assert_eq!(argv.len(), 4);
+        let (argv, found) = take_extra_option(words(&["ps", "--verify"]), "--verify");
+        assert!(!found);
+        assert_eq!(argv.len(), 2);
     }
 
     #[test]

@@ -81,23 +81,59 @@ pub enum LexError {
 
 /// Reads options from `argv[start..]` with `table`, stopping at the first positional word.
 pub fn lex(argv: &[OsString], start: usize, table: &'static [FlagDef]) -> Result<Lexed, LexError> {
+    match scan(argv, start, table, None)? {
+        Scan::Done(lexed) => Ok(lexed),
+        Scan::Extra(_) => unreachable!("no extra word was asked for"),
+    }
+}
+
+/// Where `word`, a flag docker does not have but hardrun accepts among docker's options
+/// (`--verify`), stands in option position, if it does: not as a flag's value, not after the
+/// image. Errors are docker's, for the options before it.
+pub fn find_extra(
+    argv: &[OsString],
+    start: usize,
+    table: &'static [FlagDef],
+    word: &str,
+) -> Result<Option<usize>, LexError> {
+    match scan(argv, start, table, Some(word.as_bytes()))? {
+        Scan::Done(_) => Ok(None),
+        Scan::Extra(index) => Ok(Some(index)),
+    }
+}
+
+enum Scan {
+    Done(Lexed),
+    Extra(usize),
+}
+
+/// pflag's loop; stops early at `extra` when it stands in option position.
+fn scan(
+    argv: &[OsString],
+    start: usize,
+    table: &'static [FlagDef],
+    extra: Option<&[u8]>,
+) -> Result<Scan, LexError> {
     let mut occurrences = Vec::new();
     let mut index = start;
     while index < argv.len() {
         let word = argv[index].as_bytes();
+        if extra == Some(word) {
+            return Ok(Scan::Extra(index));
+        }
         if word.len() < 2 || word[0] != b'-' {
-            return Ok(Lexed {
+            return Ok(Scan::Done(Lexed {
                 occurrences,
                 terminator: None,
                 positional: index,
-            });
+            }));
         }
         if word == b"--" {
-            return Ok(Lexed {
+            return Ok(Scan::Done(Lexed {
                 occurrences,
                 terminator: Some(index),
                 positional: index + 1,
-            });
+            }));
         }
         index = if word[1] == b'-' {
             lex_long(argv, index, table, &mut occurrences)?
@@ -105,11 +141,11 @@ pub fn lex(argv: &[OsString], start: usize, table: &'static [FlagDef]) -> Result
             lex_short(argv, index, table, &mut occurrences)?
         };
     }
-    Ok(Lexed {
+    Ok(Scan::Done(Lexed {
         occurrences,
         terminator: None,
         positional: argv.len(),
-    })
+    }))
 }
 
 /// `parseLongArg`: `--name`, `--name=value`, `--name value`. Returns the next index.
@@ -402,6 +438,25 @@ mod tests {
         // `-p=` is two bytes, so pflag does not strip the `=`: the value is "=".
         let (flags, _) = run(&["-p=", "img"]);
         assert_eq!(flags, pairs(&[("publish", "=")]));
+    }
+
+    #[test]
+    fn an_extra_word_is_found_only_in_option_position() {
+        let find = |words: &[&str]| find_extra(&argv(words), 0, RUN_FLAGS, "--verify").unwrap();
+        assert_eq!(find(&["--verify", "-d", "img"]), Some(0));
+        assert_eq!(find(&["-d", "--verify", "img"]), Some(1));
+        assert_eq!(find(&["--name", "--verify", "img"]), None);
+        assert_eq!(find(&["img", "--verify"]), None);
+        assert_eq!(find(&["--", "--verify"]), None);
+        assert!(
+            find_extra(
+                &argv(&["--bogus", "--verify", "img"]),
+                0,
+                RUN_FLAGS,
+                "--verify"
+            )
+            .is_err()
+        );
     }
 
     #[test]

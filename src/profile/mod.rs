@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use serde_saphyr::Location;
 use thiserror::Error;
 
 use crate::rules::{Level, Params, RULES, Rule};
@@ -89,29 +88,44 @@ fn help_line(help: &Option<String>) -> String {
 }
 
 impl ProfileError {
-    pub fn invalid(file: &str, location: &Location, message: String, help: Option<String>) -> Self {
+    /// A mistake at `(line, column)` of `file`, both 1-based.
+    pub fn invalid(
+        file: &str,
+        (line, column): (u64, u64),
+        message: String,
+        help: Option<String>,
+    ) -> Self {
         ProfileError::Invalid {
             file: file.to_owned(),
-            line: location.line(),
-            column: location.column(),
+            line,
+            column,
             message,
             help,
         }
     }
 
-    fn yaml(file: &str, error: &serde_saphyr::Error) -> Self {
-        let (line, column) = error
-            .location()
-            .map_or((1, 1), |location| (location.line(), location.column()));
-        let message = error.without_snippet().to_string();
-        let message = message.lines().next().unwrap_or("invalid YAML").to_owned();
-        ProfileError::Invalid {
-            file: file.to_owned(),
-            line,
-            column,
-            message: format!("invalid YAML: {message}"),
-            help: Some("profiles are YAML mappings; see `hardrun profiles show baseline`".into()),
-        }
+    fn yaml(file: &str, error: &raw::Error) -> Self {
+        use raw::ErrorKind as Kind;
+        let message = match &error.kind {
+            Kind::Syntax(_) | Kind::DuplicateKey { .. } => format!("invalid YAML: {}", error.kind),
+            _ => error.kind.to_string(),
+        };
+        let help = match &error.kind {
+            Kind::Syntax(_) => "profiles are YAML mappings; see `hardrun profiles show baseline`",
+            Kind::DuplicateKey { .. } => "a key may appear once in a mapping; remove one of them",
+            Kind::Tag => "remove the tag: profile values are plain text, read by each rule",
+            Kind::MultipleDocuments => {
+                "a profile file holds one profile; remove the `---` line and what follows it"
+            }
+            Kind::ComplexKey { .. } => "write keys as single words, such as `memory-limit:`",
+            Kind::Merge { .. } => {
+                "write `<<: *name` or `<<: [*a, *b]` with the anchors on mappings"
+            }
+            Kind::RecursiveAlias => "an anchored value cannot contain an alias to itself",
+            Kind::TooLarge => "aliases here copy values over and over; write out what is needed",
+            Kind::TooDeep => "profiles nest a few levels deep; check the indentation and aliases",
+        };
+        Self::invalid(file, (error.line, error.column), message, Some(help.into()))
     }
 }
 
@@ -148,17 +162,17 @@ pub fn load(reference: &str, source: &dyn Source) -> Result<Profile, ProfileErro
     let mut docs = vec![(name.clone(), first.source.clone(), parse(&first)?)];
     while let Some(parent) = docs.last().and_then(|(_, _, doc)| doc.extends.clone()) {
         let (child_name, child_source, _) = docs.last().expect("not empty");
-        let skip = (parent.value == *child_name).then(|| child_source.clone());
+        let skip = (parent.text == *child_name).then(|| child_source.clone());
         let found = source
-            .by_name(&parent.value, skip.as_deref())?
+            .by_name(&parent.text, skip.as_deref())?
             .ok_or_else(|| {
                 let child_source = child_source.clone();
                 ProfileError::invalid(
                     &child_source,
-                    &parent.referenced,
+                    parent.at(),
                     format!(
                         "profile '{}' extends unknown profile '{}'",
-                        child_name, parent.value
+                        child_name, parent.text
                     ),
                     Some(format!(
                         "the available profiles are: {}",
@@ -168,11 +182,11 @@ pub fn load(reference: &str, source: &dyn Source) -> Result<Profile, ProfileErro
             })?;
         if docs.iter().any(|(_, seen, _)| *seen == found.source) {
             let mut chain: Vec<String> = docs.iter().map(|(n, _, _)| n.clone()).collect();
-            chain.push(parent.value.clone());
+            chain.push(parent.text.clone());
             return Err(ProfileError::Cycle { name, chain });
         }
         let doc = parse(&found)?;
-        docs.push((parent.value.clone(), found.source, doc));
+        docs.push((parent.text.clone(), found.source, doc));
     }
     Ok(merge(name, first.source, docs))
 }
@@ -322,4 +336,54 @@ fn render_params(params: &Params) -> Vec<(&'static str, String)> {
     push("paths", params.paths.as_ref().map(list));
     push("names", params.names.as_ref().map(list));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        let found = Found {
+            source: "p.yaml".into(),
+            text: text.into(),
+        };
+        parse(&found).expect_err("should not parse").to_string()
+    }
+
+    #[test]
+    fn yaml_errors_have_a_position_message_and_help() {
+        assert_eq!(
+            error("rules:\n  memory-limit: [unclosed\n"),
+            "p.yaml:2:17: invalid YAML: unclosed bracket '['\n\
+             help: profiles are YAML mappings; see `hardrun profiles show baseline`"
+        );
+        assert_eq!(
+            error("rules:\n  pids-limit: set\n  pids-limit: off\n"),
+            "p.yaml:3:3: invalid YAML: duplicate key 'pids-limit' (first at line 2)\n\
+             help: a key may appear once in a mapping; remove one of them"
+        );
+        assert!(
+            error("rules:\n  pids-limit: !!str set\n")
+                .starts_with("p.yaml:2:15: tags are not supported in profiles\nhelp: ")
+        );
+        assert!(error("extends: baseline\n---\nrules: {}\n").starts_with("p.yaml:2:1: "));
+    }
+
+    #[test]
+    fn anchors_and_merge_keys_reach_the_rules() {
+        let found = Found {
+            source: "p.yaml".into(),
+            text: "rules:\n  memory-limit: &m\n    level: enforce\n    memory: 1g\n  \
+                   pids-limit:\n    level: set\n    pids: 7\n  log-rotation:\n    <<: *m\n    \
+                   level: set\n"
+                .into(),
+        };
+        // `memory` is not a log-rotation parameter: the merged key is reported at the alias.
+        assert!(
+            parse(&found)
+                .unwrap_err()
+                .to_string()
+                .starts_with("p.yaml:9:9: unknown key 'memory' for rule 'log-rotation'")
+        );
+    }
 }

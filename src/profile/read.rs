@@ -1,11 +1,9 @@
 //! Reads one profile document (a node tree) into rule levels and typed parameters, reporting
 //! every mistake at its line and column with a suggestion.
 
-use serde_saphyr::{Location, Spanned};
-
 use crate::docker::values::{parse_bool, parse_bytes, parse_cpus, parse_duration, parse_int};
 use crate::profile::ProfileError;
-use crate::profile::raw::{Node, Value};
+use crate::profile::raw::{Key, Node, Value};
 use crate::rules::{self, ByteSize, Duration, Level, Params, RULES, Rule, TmpfsParam};
 use crate::suggest::did_you_mean;
 
@@ -13,7 +11,8 @@ use crate::suggest::did_you_mean;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileDoc {
     pub description: Option<String>,
-    pub extends: Option<Spanned<String>>,
+    /// The profile named by `extends`, positioned at the name.
+    pub extends: Option<Key>,
     pub rules: Vec<RuleEntry>,
 }
 
@@ -29,8 +28,8 @@ const TOP_KEYS: [&str; 3] = ["description", "extends", "rules"];
 
 /// Reads a parsed profile. `file` names it in errors.
 pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
-    let at = |location: &Location, message: String, help: Option<String>| {
-        ProfileError::invalid(file, location, message, help)
+    let at = |position: (u64, u64), message: String, help: Option<String>| {
+        ProfileError::invalid(file, position, message, help)
     };
     let entries = match &root.value {
         Value::Map(entries) => entries,
@@ -43,7 +42,7 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
         }
         other => {
             return Err(at(
-                &root.referenced,
+                root.at(),
                 format!("a profile must be a mapping, found {}", other.kind()),
                 Some("start with `extends: baseline` and a `rules:` mapping".into()),
             ));
@@ -55,19 +54,19 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
         rules: Vec::new(),
     };
     for (key, value) in entries {
-        match key.value.as_str() {
+        match key.text.as_str() {
             "description" => doc.description = Some(scalar(file, value)?.to_owned()),
             "extends" => {
-                doc.extends = Some(Spanned::new(
-                    scalar(file, value)?.to_owned(),
-                    value.referenced,
-                    value.defined,
-                ))
+                doc.extends = Some(Key {
+                    text: scalar(file, value)?.to_owned(),
+                    line: value.line,
+                    column: value.column,
+                })
             }
             "rules" => doc.rules = read_rules(file, value)?,
             other => {
                 return Err(at(
-                    &key.referenced,
+                    key.at(),
                     format!("unknown key '{other}'"),
                     Some(help_for(
                         other,
@@ -88,7 +87,7 @@ fn read_rules(file: &str, node: &Node) -> Result<Vec<RuleEntry>, ProfileError> {
         other => {
             return Err(ProfileError::invalid(
                 file,
-                &node.referenced,
+                node.at(),
                 format!(
                     "'rules' must be a mapping of rule ids, found {}",
                     other.kind()
@@ -103,14 +102,14 @@ fn read_rules(file: &str, node: &Node) -> Result<Vec<RuleEntry>, ProfileError> {
         .collect()
 }
 
-fn read_rule(file: &str, id: &Spanned<String>, node: &Node) -> Result<RuleEntry, ProfileError> {
-    let rule = rules::find(&id.value).ok_or_else(|| {
+fn read_rule(file: &str, id: &Key, node: &Node) -> Result<RuleEntry, ProfileError> {
+    let rule = rules::find(&id.text).ok_or_else(|| {
         ProfileError::invalid(
             file,
-            &id.referenced,
-            format!("unknown rule '{}'", id.value),
+            id.at(),
+            format!("unknown rule '{}'", id.text),
             Some(help_for(
-                &id.value,
+                &id.text,
                 RULES.iter().map(|r| r.id),
                 "`hardrun rules` lists the rule ids",
             )),
@@ -131,7 +130,7 @@ fn read_rule(file: &str, id: &Spanned<String>, node: &Node) -> Result<RuleEntry,
         other => {
             return Err(ProfileError::invalid(
                 file,
-                &node.referenced,
+                node.at(),
                 format!(
                     "rule '{}' must be a level or a mapping, found {}",
                     rule.id,
@@ -159,7 +158,7 @@ fn read_level(file: &str, rule: &Rule, node: &Node) -> Result<Level, ProfileErro
             .unwrap_or_default();
         ProfileError::invalid(
             file,
-            &node.referenced,
+            node.at(),
             format!("invalid level '{text}' for rule '{}'", rule.id),
             Some(format!(
                 "{suggestion}rule '{}' accepts: {}",
@@ -182,10 +181,10 @@ fn read_param(
     file: &str,
     rule: &Rule,
     entry: &mut RuleEntry,
-    key: &Spanned<String>,
+    key: &Key,
     node: &Node,
 ) -> Result<(), ProfileError> {
-    let name = key.value.as_str();
+    let name = key.text.as_str();
     if name == "level" {
         entry.level = Some(read_level(file, rule, node)?);
         return Ok(());
@@ -196,7 +195,7 @@ fn read_param(
             .collect();
         return Err(ProfileError::invalid(
             file,
-            &key.referenced,
+            key.at(),
             format!("unknown key '{name}' for rule '{}'", rule.id),
             Some(help_for(
                 name,
@@ -209,7 +208,7 @@ fn read_param(
     let bad = |expected: &str| {
         ProfileError::invalid(
             file,
-            &node.referenced,
+            node.at(),
             format!(
                 "invalid value for '{name}' of rule '{}': expected {expected}",
                 rule.id
@@ -290,7 +289,7 @@ fn scalar<'a>(file: &str, node: &'a Node) -> Result<&'a str, ProfileError> {
         Value::Scalar(text) => Ok(text),
         other => Err(ProfileError::invalid(
             file,
-            &node.referenced,
+            node.at(),
             format!("expected a single value, found {}", other.kind()),
             None,
         )),
@@ -305,7 +304,7 @@ fn list(file: &str, node: &Node) -> Result<Vec<String>, ProfileError> {
             .collect(),
         other => Err(ProfileError::invalid(
             file,
-            &node.referenced,
+            node.at(),
             format!("expected a list, found {}", other.kind()),
             Some("write a YAML list such as `[NET_BIND_SERVICE]`".into()),
         )),
@@ -316,7 +315,7 @@ fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
     let Value::Seq(items) = &node.value else {
         return Err(ProfileError::invalid(
             file,
-            &node.referenced,
+            node.at(),
             format!(
                 "expected a list of tmpfs mounts, found {}",
                 node.value.kind()
@@ -335,13 +334,13 @@ fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
                 let mut path = None;
                 let mut options = String::new();
                 for (key, value) in fields {
-                    match key.value.as_str() {
+                    match key.text.as_str() {
                         "path" => path = Some(scalar(file, value)?),
                         "options" => options = scalar(file, value)?.to_owned(),
                         other => {
                             return Err(ProfileError::invalid(
                                 file,
-                                &key.referenced,
+                                key.at(),
                                 format!("unknown key '{other}' in a tmpfs mount"),
                                 Some(help_for(
                                     other,
@@ -355,7 +354,7 @@ fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
                 let path = path.ok_or_else(|| {
                     ProfileError::invalid(
                         file,
-                        &item.referenced,
+                        item.at(),
                         "a tmpfs mount needs a 'path'".into(),
                         None,
                     )
@@ -364,7 +363,7 @@ fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
             }
             other => Err(ProfileError::invalid(
                 file,
-                &item.referenced,
+                item.at(),
                 format!("expected a tmpfs mount, found {}", other.kind()),
                 None,
             )),
@@ -381,7 +380,7 @@ fn tmpfs_entry(
     if !path.starts_with('/') {
         return Err(ProfileError::invalid(
             file,
-            &node.referenced,
+            node.at(),
             format!("tmpfs path '{path}' is not absolute"),
             Some("container paths start with '/'".into()),
         ));

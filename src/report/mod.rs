@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::docker::invocation::{quote_words, render};
 use crate::plan::{Change, ChangeKind, Plan};
 use crate::rules;
+use crate::verify::{Outcome, Verdict};
 
 /// How output is formatted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,8 +31,11 @@ pub fn command_line(argv: &[OsString]) -> String {
 }
 
 /// Writes `--explain` output: one block per change.
-pub fn explain(out: &mut dyn Write, plan: &Plan, source: &str) -> io::Result<()> {
+pub fn explain(out: &mut dyn Write, plan: &Plan, source: &str, notes: &[String]) -> io::Result<()> {
     writeln!(out, "hardrun: profile '{}' ({source})", plan.profile)?;
+    for note in notes {
+        writeln!(out, "hardrun: note: {note}")?;
+    }
     for change in &plan.changes {
         write_change(out, change)?;
     }
@@ -141,7 +145,7 @@ pub fn warnings(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
 }
 
 /// The plan and the final command as JSON.
-pub fn to_json(plan: &Plan, source: &str, command: Option<&[OsString]>) -> Value {
+pub fn to_json(plan: &Plan, source: &str, command: Option<&[OsString]>, notes: &[String]) -> Value {
     let changes: Vec<Value> = plan
         .changes
         .iter()
@@ -163,6 +167,7 @@ pub fn to_json(plan: &Plan, source: &str, command: Option<&[OsString]>) -> Value
         "profile": plan.profile,
         "source": source,
         "refused": plan.is_refused(),
+        "notes": notes,
         "changes": changes,
     });
     if let Some(argv) = command {
@@ -172,6 +177,104 @@ pub fn to_json(plan: &Plan, source: &str, command: Option<&[OsString]>) -> Value
         report["command_line"] = json!(command_line(argv));
     }
     report
+}
+
+/// The verdicts for one container, for `hardrun verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerVerdicts {
+    pub name: String,
+    pub id: String,
+    pub image: String,
+    pub profile: String,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Writes `hardrun verify`'s report: a block per container, a verdict per rule, then the
+/// containers that could not be evaluated.
+pub fn verdicts(
+    out: &mut dyn Write,
+    reports: &[ContainerVerdicts],
+    problems: &[String],
+) -> io::Result<()> {
+    for report in reports {
+        let short_id: String = report.id.chars().take(12).collect();
+        writeln!(
+            out,
+            "{} ({short_id}) image {} against profile '{}'",
+            report.name, report.image, report.profile
+        )?;
+        for verdict in &report.verdicts {
+            let references = if verdict.references.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", verdict.references)
+            };
+            writeln!(
+                out,
+                "  {:<6} {}: {}{references}",
+                verdict.outcome,
+                verdict.rule,
+                verdict.reasons.join("; ")
+            )?;
+        }
+        let count = |outcome| {
+            report
+                .verdicts
+                .iter()
+                .filter(|v| v.outcome == outcome)
+                .count()
+        };
+        writeln!(
+            out,
+            "  {} pass, {} fail, {} waived, {} warn",
+            count(Outcome::Pass),
+            count(Outcome::Fail),
+            count(Outcome::Waived),
+            count(Outcome::Warn)
+        )?;
+    }
+    if reports.is_empty() && problems.is_empty() {
+        writeln!(out, "hardrun: no running container to verify")?;
+    }
+    for problem in problems {
+        writeln!(out, "hardrun: cannot evaluate: {problem}")?;
+    }
+    Ok(())
+}
+
+/// `hardrun verify --format json`.
+pub fn verdicts_json(
+    out: &mut dyn Write,
+    reports: &[ContainerVerdicts],
+    problems: &[String],
+) -> io::Result<()> {
+    let containers: Vec<Value> = reports
+        .iter()
+        .map(|report| {
+            let verdicts: Vec<Value> = report
+                .verdicts
+                .iter()
+                .map(|v| {
+                    json!({
+                        "rule": v.rule,
+                        "verdict": v.outcome.name(),
+                        "reasons": v.reasons,
+                        "references": v.references,
+                    })
+                })
+                .collect();
+            json!({
+                "name": report.name,
+                "id": report.id,
+                "image": report.image,
+                "profile": report.profile,
+                "passed": !crate::verify::fails(&report.verdicts),
+                "verdicts": verdicts,
+            })
+        })
+        .collect();
+    let value = json!({ "containers": containers, "errors": problems });
+    writeln!(out, "{value:#}")
 }
 
 #[cfg(test)]

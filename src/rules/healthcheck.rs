@@ -31,7 +31,7 @@ const DEFAULT_TIMEOUT: &str = "3s";
 const DEFAULT_RETRIES: i64 = 3;
 const DEFAULT_START_PERIOD: &str = "5s";
 
-fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
+fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Finding> {
     let health = &spec.health;
     // Docker rejects `--no-healthcheck` beside any `--health-*` option: nothing can be added.
     if let Some(disabled) = health.disabled.as_ref().filter(|d| d.value) {
@@ -48,8 +48,13 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
         .command
         .as_ref()
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("none"));
+    let image_check = context.image.as_ref().map(|image| image.healthcheck);
     match (user_command, profile_command) {
         (Some(command), _) => findings.push(Finding::Satisfied(format!("kept {}", command.origin))),
+        // The image's HEALTHCHECK satisfies the presence part; the daemon merges it in.
+        (None, _) if image_check == Some(true) => findings.push(Finding::Satisfied(
+            "the image declares a HEALTHCHECK".into(),
+        )),
         (None, Some(command)) => edits.push(Edit::HealthCmd(command.clone())),
         (None, None) => {}
     }
@@ -91,7 +96,13 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     }
 
     if !edits.is_empty() {
-        let reason = if user_command.is_none() && profile_command.is_none() {
+        let reason = if user_command.is_none() && image_check == Some(true) {
+            "health check timings are not set: the image's HEALTHCHECK keeps its own schedule"
+        } else if user_command.is_none() && profile_command.is_none() && image_check == Some(false)
+        {
+            "health check timings are not set; the image has no HEALTHCHECK and the profile no \
+             command, so they take effect only once one is given"
+        } else if user_command.is_none() && profile_command.is_none() {
             "health check timings are not set; without a command the timings apply to the \
              image's HEALTHCHECK only"
         } else if user_command.is_none() {

@@ -54,7 +54,7 @@ fn accepts(driver: &str, key: &str) -> bool {
         }
 }
 
-fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
+fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Finding> {
     let driver = params.driver.as_deref().unwrap_or(DEFAULT_DRIVER);
     let max_size = params.max_size.clone().unwrap_or_else(|| ByteSize {
         bytes: DEFAULT_MAX_SIZE,
@@ -63,53 +63,95 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     let max_file = params.max_file.unwrap_or(DEFAULT_MAX_FILE);
 
     match spec.log_driver.as_ref().filter(|d| !d.value.is_empty()) {
-        Some(user) if ROTATING.contains(&user.value.as_str()) => {
-            let mut findings = Vec::new();
-            let missing = rotation(spec, &max_size, max_file, &mut findings);
-            if !missing.is_empty() {
-                findings.insert(
-                    0,
-                    Finding::Missing {
-                        edits: missing,
-                        reason: format!(
-                            "the {} driver does not rotate without these options",
-                            user.value
-                        ),
-                    },
-                );
-            }
-            findings
-        }
+        Some(user) if ROTATING.contains(&user.value.as_str()) => rotate_options(
+            spec,
+            &max_size,
+            max_file,
+            format!(
+                "the {} driver does not rotate without these options",
+                user.value
+            ),
+        ),
         Some(user) if user.value == "none" => vec![Finding::Satisfied("logging is off".into())],
         Some(user) => vec![Finding::Satisfied(format!(
             "the {} driver rotates or ships logs itself",
             user.value
         ))],
-        None => {
-            // The daemon's default driver applies; the user's options may be meant for it.
-            if let Some(option) = spec.log_opts.iter().find(|o| !accepts(driver, &o.value.0)) {
-                return vec![Finding::NotApplicable(format!(
-                    "{} is not valid for the {driver} driver: the user's options are for the \
-                     daemon's default driver",
-                    option.origin
-                ))];
-            }
-            // An explicit driver, so the options are valid whatever the daemon's default.
-            let mut findings = Vec::new();
-            let mut edits = vec![Edit::LogDriver(driver.into())];
-            if ROTATING.contains(&driver) {
-                edits.extend(rotation(spec, &max_size, max_file, &mut findings));
-            }
-            findings.insert(
-                0,
-                Finding::Missing {
-                    edits,
-                    reason: "no log driver: the daemon's default may keep logs unrotated".into(),
-                },
-            );
-            findings
-        }
+        None => match context.daemon_log_driver.as_deref() {
+            // The daemon's default applies. A driver that is not a local file keeps its logs
+            // elsewhere: rotation options would be invalid for it, so it is left alone.
+            Some("none") => vec![Finding::Satisfied(
+                "the daemon's default log driver is none".into(),
+            )],
+            Some(default) if !ROTATING.contains(&default) => vec![Finding::Satisfied(format!(
+                "the daemon's default log driver {default} keeps logs outside the container's \
+                 files; hardrun leaves it"
+            ))],
+            // A rotating default other than the profile's (`local`): its options, no driver.
+            Some(default) if default != driver => rotate_options(
+                spec,
+                &max_size,
+                max_file,
+                format!(
+                    "the daemon's default {default} driver keeps more than the profile allows \
+                     without these options"
+                ),
+            ),
+            _ => explicit_driver(spec, driver, &max_size, max_file),
+        },
     }
+}
+
+/// A rotating driver is in use: the rotation options it lacks, and findings for the ones set.
+fn rotate_options(
+    spec: &ContainerSpec,
+    max_size: &ByteSize,
+    max_file: i64,
+    reason: String,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let missing = rotation(spec, max_size, max_file, &mut findings);
+    if !missing.is_empty() {
+        findings.insert(
+            0,
+            Finding::Missing {
+                edits: missing,
+                reason,
+            },
+        );
+    }
+    findings
+}
+
+/// No driver given, and the daemon's default is the profile's or unknown: an explicit driver,
+/// so the options are valid whatever the daemon's default is.
+fn explicit_driver(
+    spec: &ContainerSpec,
+    driver: &str,
+    max_size: &ByteSize,
+    max_file: i64,
+) -> Vec<Finding> {
+    // The user's options may be meant for the daemon's default driver.
+    if let Some(option) = spec.log_opts.iter().find(|o| !accepts(driver, &o.value.0)) {
+        return vec![Finding::NotApplicable(format!(
+            "{} is not valid for the {driver} driver: the user's options are for the daemon's \
+             default driver",
+            option.origin
+        ))];
+    }
+    let mut findings = Vec::new();
+    let mut edits = vec![Edit::LogDriver(driver.into())];
+    if ROTATING.contains(&driver) {
+        edits.extend(rotation(spec, max_size, max_file, &mut findings));
+    }
+    findings.insert(
+        0,
+        Finding::Missing {
+            edits,
+            reason: "no log driver: the daemon's default may keep logs unrotated".into(),
+        },
+    );
+    findings
 }
 
 /// Checks `max-size` and `max-file`: pushes findings for the user's values and returns the
@@ -195,6 +237,48 @@ mod tests {
                 _ => vec![],
             })
             .collect()
+    }
+
+    fn with_daemon_default(driver: &str) -> Context {
+        Context {
+            daemon_log_driver: Some(driver.into()),
+            ..Context::default()
+        }
+    }
+
+    #[test]
+    fn does_not_override_a_daemon_default_that_ships_logs_elsewhere() {
+        for default in ["journald", "syslog", "fluentd", "awslogs", "none"] {
+            let found = assess(
+                &spec(None, &[]),
+                &Params::default(),
+                &with_daemon_default(default),
+            );
+            assert!(edits(&found).is_empty(), "{default}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn catches_a_local_default_without_the_profile_s_limits_and_adds_only_options() {
+        let found = assess(
+            &spec(None, &[]),
+            &Params::default(),
+            &with_daemon_default("local"),
+        );
+        assert_eq!(
+            edits(&found),
+            [opt("max-size", "10m"), opt("max-file", "3")]
+        );
+    }
+
+    #[test]
+    fn catches_a_json_file_default_as_before() {
+        let found = assess(
+            &spec(None, &[]),
+            &Params::default(),
+            &with_daemon_default("json-file"),
+        );
+        assert_eq!(edits(&found)[0], Edit::LogDriver("json-file".into()));
     }
 
     fn opt(key: &str, value: &str) -> Edit {

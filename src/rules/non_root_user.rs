@@ -23,10 +23,25 @@ pub const RULE: Rule = Rule {
 
 const DEFAULT_USER: &str = "1000:1000";
 
-fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
+fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Finding> {
     let wanted = params.user.as_deref().unwrap_or(DEFAULT_USER);
     let user = match &spec.user {
         Some(user) if !user.value.is_empty() => user,
+        // Without --user the image's USER applies: a non-root one satisfies the rule as it is.
+        _ if context
+            .image
+            .as_ref()
+            .is_some_and(|image| !image_user_is_root(&image.user)) =>
+        {
+            let image_user = context
+                .image
+                .as_ref()
+                .map(|i| i.user.as_str())
+                .unwrap_or_default();
+            return vec![Finding::Satisfied(format!(
+                "the image runs as USER {image_user}, not root"
+            ))];
+        }
         _ => {
             return vec![Finding::Missing {
                 edits: vec![Edit::User(wanted.into())],
@@ -57,6 +72,11 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     vec![Finding::Satisfied(reason)]
 }
 
+/// Whether an image's `USER` means root: empty, or a root user part.
+fn image_user_is_root(user: &str) -> bool {
+    is_root(user.split(':').next().unwrap_or_default())
+}
+
 /// Whether a user (or group) part means root. An empty user part (`:1000`) means the default
 /// user, root. Numbers are read as Go's `strconv.Atoi` reads them, so `00` and `+0` are root.
 fn is_root(part: &str) -> bool {
@@ -74,6 +94,51 @@ mod tests {
             ..ContainerSpec::default()
         };
         assess(&spec, &Params::default(), &Context::default())
+    }
+
+    fn findings_with_image_user(user: Option<&str>, image_user: &str) -> Vec<Finding> {
+        let spec = ContainerSpec {
+            user: user.map(|u| Sourced::new(u.to_owned(), format!("--user {u}"))),
+            ..ContainerSpec::default()
+        };
+        let context = Context {
+            image: Some(crate::spec::ImageFacts {
+                user: image_user.to_owned(),
+                ..Default::default()
+            }),
+            ..Context::default()
+        };
+        assess(&spec, &Params::default(), &context)
+    }
+
+    #[test]
+    fn does_not_catch_an_image_whose_user_is_not_root() {
+        assert!(matches!(
+            &findings_with_image_user(None, "1000")[..],
+            [Finding::Satisfied(_)]
+        ));
+        assert!(matches!(
+            &findings_with_image_user(None, "nginx:nginx")[..],
+            [Finding::Satisfied(_)]
+        ));
+    }
+
+    #[test]
+    fn catches_an_image_whose_user_is_root_or_unset() {
+        for image_user in ["", "root", "0", "0:0"] {
+            assert!(
+                matches!(
+                    &findings_with_image_user(None, image_user)[..],
+                    [Finding::Missing { .. }]
+                ),
+                "{image_user:?}"
+            );
+        }
+        // A root --user still loses against a non-root image user: the flag wins in docker.
+        assert!(matches!(
+            &findings_with_image_user(Some("0"), "1000")[..],
+            [Finding::Weaker { .. }]
+        ));
     }
 
     #[test]

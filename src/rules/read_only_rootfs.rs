@@ -28,7 +28,7 @@ pub const RULE: Rule = Rule {
 const DEFAULT_TMPFS: [&str; 2] = ["/tmp", "/var/tmp"];
 const DEFAULT_TMPFS_OPTIONS: &str = "rw,noexec,nosuid,size=100m,mode=1777";
 
-fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
+fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Finding> {
     let tmpfs = params.tmpfs.clone().unwrap_or_else(|| {
         DEFAULT_TMPFS
             .iter()
@@ -43,7 +43,24 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     // level that keeps a writable root adds none.
     let mut scratch = Vec::new();
     let mut mount_findings = Vec::new();
+    let image_volumes = context
+        .image
+        .as_ref()
+        .map(|image| image.volumes.as_slice())
+        .unwrap_or_default();
     for wanted in &tmpfs {
+        // An image VOLUME stays writable on its own anonymous volume; a tmpfs would hide it.
+        let path = wanted.path.trim_end_matches('/');
+        if image_volumes
+            .iter()
+            .any(|v| v.trim_end_matches('/') == path)
+        {
+            mount_findings.push(Finding::Satisfied(format!(
+                "{} is an image VOLUME and stays writable",
+                wanted.path
+            )));
+            continue;
+        }
         if !spec.has_mount_at(&wanted.path) {
             scratch.push(Edit::Tmpfs {
                 target: wanted.path.clone(),
@@ -170,6 +187,24 @@ mod tests {
             target: target.into(),
             options: DEFAULT_TMPFS_OPTIONS.into(),
         }
+    }
+
+    #[test]
+    fn does_not_cover_an_image_volume_with_a_tmpfs() {
+        let context = Context {
+            image: Some(crate::spec::ImageFacts {
+                volumes: vec!["/tmp".into()],
+                ..Default::default()
+            }),
+            ..Context::default()
+        };
+        let found = assess(&spec(None, vec![]), &Params::default(), &context);
+        assert_eq!(edits(&found), [Edit::ReadOnlyRootfs, tmp("/var/tmp")]);
+        assert!(
+            found
+                .iter()
+                .any(|f| matches!(f, Finding::Satisfied(r) if r.contains("image VOLUME")))
+        );
     }
 
     /// Applies edits as the docker front end does: `--tmpfs` on the same target, last wins.

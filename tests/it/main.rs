@@ -4,6 +4,8 @@
 
 mod acceptance;
 mod cli;
+mod e2e;
+mod engine;
 mod profiles;
 mod readme;
 mod support;

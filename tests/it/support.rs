@@ -197,6 +197,8 @@ impl Sandbox {
             .env_remove("HARDRUN_ACTIVE")
             .env_remove("FAKE_DOCKER_EXIT")
             .env("HARDRUN_DOCKER", fake_docker())
+            // No engine answers here, so image and daemon facts are the same on every machine.
+            .env("DOCKER_HOST", "unix:///nonexistent/hardrun-it.sock")
             .env("HARDRUN_FAKE_LOG", self.log())
             .env("HOME", self.root().join("home"))
             .env("XDG_CONFIG_HOME", self.config_home());
