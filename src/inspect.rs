@@ -8,7 +8,10 @@
 //! already holds the image's `USER`, `HEALTHCHECK`, `ENV` and labels, and `HostConfig` holds
 //! daemon defaults the command line never named (`LogConfig` from `daemon.json`, `IpcMode`
 //! `private`, `CgroupnsMode` `host` on cgroup v1, `MemorySwap` twice `Memory`). They are read as
-//! they are: a verdict is about the container as it runs.
+//! they are: a verdict is about the container as it runs. The one exception is `CgroupnsMode`
+//! `host`, which a cgroup v1 daemon gives every container and which therefore says nothing about
+//! what was asked: it is not read (an explicit `--cgroupns host` is still refused on the command
+//! line).
 //!
 //! The mapping mirrors `Invocation::read_option`. Zero, `false`, the empty string and `null` are
 //! the engine's "not set" and become `None` (an explicit `--read-only=false` and no flag look
@@ -74,7 +77,10 @@ pub fn container_spec(inspect: &Value) -> Result<ContainerSpec, InspectError> {
         ipc: scalar_text(host, "HostConfig", "IpcMode"),
         uts: scalar_text(host, "HostConfig", "UTSMode"),
         userns: scalar_text(host, "HostConfig", "UsernsMode"),
-        cgroupns: scalar_text(host, "HostConfig", "CgroupnsMode"),
+        // `host` is what a cgroup v1 daemon gives every container: docker inspect cannot tell
+        // it from an explicit `--cgroupns host`, so only other modes are read.
+        cgroupns: scalar_text(host, "HostConfig", "CgroupnsMode")
+            .filter(|mode| mode.value != "host"),
         use_api_socket: None,
         mounts: mounts(inspect, host),
         volumes_from: entries(host, "VolumesFrom"),
@@ -740,19 +746,9 @@ mod tests {
     #[test]
     fn a_container_made_with_the_production_flags_complies_with_production() {
         let plan = production_plan(&fixture(PRODUCTION));
-        // Every control the argv front end added reads back as compliant. The one exception
-        // is the daemon's own default: on a cgroup v1 engine `CgroupnsMode` is `host` for every
-        // container, which `no-host-namespaces` refuses although no command line asked for it.
-        assert_eq!(
-            not_kept(&plan),
-            [("no-host-namespaces", ChangeKind::Refused)],
-            "{plan:#?}"
-        );
-        let refusal = plan.refusals().next().unwrap();
-        assert_eq!(
-            refusal.offending.as_deref(),
-            Some("HostConfig.CgroupnsMode=host")
-        );
+        // Every control the argv front end added reads back as compliant, although this
+        // cgroup v1 engine reports `CgroupnsMode=host` for every container.
+        assert_eq!(not_kept(&plan), [], "{plan:#?}");
     }
 
     #[test]
@@ -778,11 +774,8 @@ mod tests {
         ] {
             assert!(added.contains(&rule), "{rule} not added: {plan:#?}");
         }
-        // Without the daemon default `CgroupnsMode=host`, nothing is refused.
-        let spec = ContainerSpec {
-            cgroupns: None,
-            ..spec
-        };
+        // The daemon's default `CgroupnsMode=host` is not read as a request: nothing is refused.
+        assert_eq!(spec.cgroupns, None);
         assert!(!production_plan(&spec).is_refused());
     }
 
