@@ -824,7 +824,7 @@ fn stdout_id(out: &Outcome) -> &str {
 }
 
 #[test]
-fn the_engine_gate_reports_what_it_found() {
+fn the_engine_answers_and_the_test_images_are_built() {
     let Some(engine) = engine() else { return };
     observed(
         "engine",
@@ -838,9 +838,17 @@ fn the_engine_gate_reports_what_it_found() {
     );
     assert!(matches!(engine.cgroup_version, 1 | 2));
     assert!(engine.cpus >= 1);
-    for image in [IMAGE, USER_IMAGE] {
+    let config = |image: &str| -> Value {
         let out = engine.docker(["image", "inspect", "--format", "{{json .Config}}", image]);
         assert!(out.status.success(), "{image}: {}", show(&out));
         observed("engine", format!("{image}: {}", stdout(&out)));
-    }
+        serde_json::from_str(&stdout(&out)).expect("JSON")
+    };
+    let plain = config(IMAGE);
+    assert_eq!(plain["User"], "");
+    assert_eq!(plain["Healthcheck"], Value::Null);
+    let user = config(USER_IMAGE);
+    assert_eq!(user["User"], "1000");
+    assert_eq!(user["Healthcheck"]["Test"], serde_json::json!(["CMD-SHELL", "true"]));
+    assert_eq!(user["Healthcheck"]["Interval"], 1_000_000_000_u64);
 }

@@ -10,6 +10,8 @@
 //!   no `HEALTHCHECK`.
 //! - `hardrun-test/busybox-user:1`: the same files, with `USER 1000` and a one-second
 //!   `HEALTHCHECK` that always passes.
+//!
+//! Both carry the label `io.hardrun.test-image`; a rebuild removes the ones it replaced.
 
 #![allow(dead_code)]
 
@@ -53,7 +55,8 @@ pub fn engine() -> Option<&'static Engine> {
         .get_or_init(|| {
             let docker = real_docker();
             let probed = probe(&docker, &[]);
-            let engine = gate(probed, e2e_required())?;
+            // Straight to the process's stderr: the test harness captures eprintln!.
+            let engine = gate(probed, e2e_required(), &mut std::io::stderr())?;
             build_images(&engine);
             Some(engine)
         })
@@ -65,8 +68,13 @@ fn e2e_required() -> bool {
     std::env::var("HARDRUN_E2E").is_ok_and(|v| v == "required")
 }
 
-/// What to do with the probe's answer: the engine, a loud skip, or a failure when required.
-pub fn gate(probed: Result<Engine, String>, required: bool) -> Option<Engine> {
+/// What to do with the probe's answer: the engine, a loud skip (said on `loud`), or a failure
+/// when required.
+pub fn gate(
+    probed: Result<Engine, String>,
+    required: bool,
+    loud: &mut dyn Write,
+) -> Option<Engine> {
     match probed {
         Ok(engine) => Some(engine),
         Err(why) if required => panic!(
@@ -74,9 +82,8 @@ pub fn gate(probed: Result<Engine, String>, required: bool) -> Option<Engine> {
              Engine answers: {why}"
         ),
         Err(why) => {
-            // Straight to the process's stderr: the test harness captures eprintln!.
             let _ = writeln!(
-                std::io::stderr(),
+                loud,
                 "\n\
                  ************************************************************************\n\
                  SKIPPED: end-to-end tests need a Docker Engine; none answers ({why}).\n\
@@ -185,6 +192,7 @@ fn build_images(engine: &Engine) {
             "HEALTHCHECK --interval=1s --timeout=1s --retries=1 CMD true",
         ],
     );
+    remove_replaced_images(engine);
 }
 
 /// The root filesystem: busybox with one link per applet, users, groups and scratch space.
@@ -260,11 +268,13 @@ fn pack(rootfs: &Path, tarball: &Path) {
     ]);
 }
 
-/// `docker import`s the tarball under `tag`, then removes the image the tag named before if
-/// nothing else holds it (best effort: another test process may be using it).
+/// Marks the test images, so that the ones a rebuild replaced can be found and removed.
+const IMAGE_LABEL: &str = "io.hardrun.test-image";
+
+/// `docker import`s the tarball under `tag`.
 fn import(engine: &Engine, tarball: &Path, tag: &str, changes: &[&str]) {
-    let previous = image_id(engine, tag);
-    let mut args: Vec<&OsStr> = vec!["import".as_ref()];
+    let label = format!("LABEL {IMAGE_LABEL}=busybox");
+    let mut args: Vec<&OsStr> = vec!["import".as_ref(), "--change".as_ref(), label.as_ref()];
     for change in changes {
         args.push("--change".as_ref());
         args.push(change.as_ref());
@@ -277,17 +287,24 @@ fn import(engine: &Engine, tarball: &Path, tag: &str, changes: &[&str]) {
         "docker import {tag} fails\n{}",
         show(&out)
     );
-    if let Some(old) = previous.filter(|old| Some(old) != image_id(engine, tag).as_ref()) {
-        let tags = engine.docker(["image", "inspect", "--format", "{{len .RepoTags}}", &old]);
-        if stdout(&tags) == "0" {
-            let _ = engine.docker(["image", "rm", &old]);
-        }
-    }
 }
 
-fn image_id(engine: &Engine, image: &str) -> Option<String> {
-    let out = engine.docker(["image", "inspect", "--format", "{{.Id}}", image]);
-    out.status.success().then(|| stdout(&out))
+/// Removes the test images that rebuilds left without a tag (best effort: a container of
+/// another test process may still use one; a later run removes it).
+fn remove_replaced_images(engine: &Engine) {
+    let replaced = engine.docker([
+        "image",
+        "ls",
+        "--quiet",
+        "--no-trunc",
+        "--filter",
+        "dangling=true",
+        "--filter",
+        &format!("label={IMAGE_LABEL}"),
+    ]);
+    for id in stdout(&replaced).lines() {
+        let _ = engine.docker(["image", "rm", id]);
+    }
 }
 
 // --- running things -----------------------------------------------------------------------
@@ -529,12 +546,18 @@ fn the_probe_fails_when_no_engine_answers() {
 }
 
 #[test]
-fn a_missing_engine_is_a_skip_by_default() {
-    assert!(gate(Err("no engine".into()), false).is_none());
+fn a_missing_engine_is_a_loud_skip_by_default() {
+    let mut said = Vec::new();
+    assert!(gate(Err("no engine".into()), false, &mut said).is_none());
+    let said = String::from_utf8(said).unwrap();
+    assert!(
+        said.contains("SKIPPED: end-to-end tests need a Docker Engine; none answers (no engine)"),
+        "{said}"
+    );
 }
 
 #[test]
 #[should_panic(expected = "end-to-end tests are mandatory under .ci/run")]
 fn a_missing_engine_is_a_failure_when_required() {
-    gate(Err("no engine".into()), true);
+    gate(Err("no engine".into()), true, &mut std::io::sink());
 }
