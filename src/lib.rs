@@ -11,6 +11,7 @@ pub mod cli;
 pub mod docker;
 pub mod engine;
 pub mod exec;
+pub mod host;
 pub mod inspect;
 #[cfg(test)]
 mod invariants;
@@ -21,10 +22,11 @@ pub mod rules;
 pub mod spec;
 pub mod suggest;
 pub mod verify;
+pub mod verify_command;
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -32,9 +34,12 @@ use clap::{CommandFactory, Parser};
 use crate::cli::{Cli, Command, OutputFormat, ProfilesAction};
 use crate::docker::command::{DockerCommand, parse};
 use crate::docker::invocation::Invocation;
-use crate::profile::{Found, Profile, ProfileError, Source, builtin};
+use crate::host::{FileSource, engine_endpoint, host_cpus, local_daemon_log_driver, locate_docker};
+use crate::profile::{Profile, Source, builtin};
 use crate::report::{Format, command_line};
+use crate::report::{rule_json, write_rule};
 use crate::rules::{Context, RULES};
+use crate::verify_command::verify_containers;
 
 /// Exit status for a refusal or a command line hardrun cannot read: docker's own "the run never
 /// started".
@@ -205,7 +210,7 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     let _ = stdout.flush();
     let _ = stderr.flush();
     if options.verify {
-        return run_and_verify(options, invocation, &hardened, &profile, depth);
+        return verify_command::run_and_verify(format, invocation, &hardened, &profile, depth);
     }
     Ok(hand_off(&hardened, depth))
 }
@@ -287,284 +292,6 @@ fn describe_image(image: &str, facts: &spec::ImageFacts) -> String {
     format!("image {image} is local: user {user}, {health}, {volumes}")
 }
 
-/// Where the engine is, as docker would decide it for this command line.
-#[allow(clippy::disallowed_methods)] // the I/O edge
-fn engine_endpoint(invocation: &Invocation) -> engine::Endpoint {
-    let names_endpoint = invocation
-        .globals()
-        .iter()
-        .any(|o| matches!(o.flag.long, "host" | "context" | "config"));
-    let docker_host = std::env::var_os("DOCKER_HOST");
-    let docker_context = std::env::var_os("DOCKER_CONTEXT");
-    let current_context = if names_endpoint || docker_host.is_some() || docker_context.is_some() {
-        None
-    } else {
-        let config_dir = std::env::var_os("DOCKER_CONFIG")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".docker")));
-        config_dir
-            .and_then(|dir| std::fs::read_to_string(dir.join("config.json")).ok())
-            .and_then(|text| engine::current_context(&text))
-    };
-    engine::endpoint(
-        names_endpoint,
-        docker_host.as_deref(),
-        docker_context.as_deref(),
-        current_context.as_deref(),
-    )
-}
-
-/// The default log driver of the daemon behind the standard local socket, from its command line
-/// and `/etc/docker/daemon.json`; `None` for any other engine.
-#[allow(clippy::disallowed_methods)] // the I/O edge
-fn local_daemon_log_driver(endpoint: &engine::Endpoint) -> Option<String> {
-    let engine::Endpoint::Socket(socket) = endpoint else {
-        return None;
-    };
-    if socket != Path::new(engine::DEFAULT_SOCKET) && socket != Path::new("/run/docker.sock") {
-        return None;
-    }
-    let cmdline = std::fs::read_to_string("/var/run/docker.pid")
-        .ok()
-        .and_then(|pid| std::fs::read(format!("/proc/{}/cmdline", pid.trim())).ok());
-    let daemon_json = std::fs::read_to_string("/etc/docker/daemon.json").ok();
-    Some(engine::daemon_log_driver(
-        cmdline.as_deref(),
-        daemon_json.as_deref(),
-    ))
-}
-
-/// `run --verify -d`: runs docker as a child, passes its output on, then verifies the
-/// container it started against the same profile.
-fn run_and_verify(
-    options: &Cli,
-    invocation: &Invocation,
-    hardened: &[OsString],
-    profile: &Profile,
-    depth: u32,
-) -> Result<ExitCode, String> {
-    let detached = invocation
-        .options()
-        .iter()
-        .any(|o| o.flag.long == "detach" && o.enabled());
-    if !detached {
-        return Err("--verify checks a container after it starts: run it detached with -d\nhelp: add -d to the docker command, or drop --verify and run `hardrun verify NAME` later".into());
-    }
-    let docker = locate_docker().map_err(|e| e.to_string())?;
-    let (status, stdout) = exec::run_collecting_stdout(&docker, hardened, depth)
-        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
-    let _ = io::stdout().write_all(&stdout);
-    let _ = io::stdout().flush();
-    if !status.success() {
-        let code = status
-            .code()
-            .and_then(|c| u8::try_from(c).ok())
-            .unwrap_or(1);
-        return Ok(ExitCode::from(code));
-    }
-    let id = String::from_utf8_lossy(&stdout)
-        .lines()
-        .rev()
-        .find(|line| !line.trim().is_empty())
-        .map(|line| line.trim().to_owned())
-        .ok_or("docker printed no container id to verify")?;
-    let code = verify_containers(
-        &docker,
-        &[id],
-        Some(profile),
-        format(options),
-        &mut io::stderr().lock(),
-    );
-    Ok(ExitCode::from(code))
-}
-
-/// The real docker, as the handoff finds it.
-#[allow(clippy::disallowed_methods)] // the I/O edge
-fn locate_docker() -> Result<PathBuf, exec::ExecError> {
-    let override_path = std::env::var_os(exec::DOCKER_VARIABLE);
-    let path = std::env::var_os("PATH");
-    let this = std::env::current_exe().ok();
-    exec::find_docker(override_path.as_deref(), path.as_deref(), this.as_deref())
-}
-
-/// `hardrun verify`: inspects the containers (all running ones when none is named), plans each
-/// against its profile and reports the verdicts. Returns the exit status: 0 every rule passes,
-/// 1 a rule fails, 2 a container could not be evaluated.
-fn verify_containers(
-    docker: &Path,
-    containers: &[String],
-    profile: Option<&Profile>,
-    format: Format,
-    out: &mut dyn Write,
-) -> u8 {
-    let mut problems: Vec<String> = Vec::new();
-    let ids: Vec<String> = if containers.is_empty() {
-        let ps = [OsStr::new("ps"), OsStr::new("-q"), OsStr::new("--no-trunc")];
-        match exec::capture(docker, &ps) {
-            Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
-            Ok(output) => {
-                let complaint = String::from_utf8_lossy(&output.stderr);
-                problems.push(format!("docker ps failed: {}", complaint.trim()));
-                Vec::new()
-            }
-            Err(error) => {
-                problems.push(format!("cannot run {}: {error}", docker.display()));
-                Vec::new()
-            }
-        }
-    } else {
-        containers.to_vec()
-    };
-    let inspected = inspect_containers(docker, &ids, &mut problems);
-    let source = FileSource::new();
-    let mut reports = Vec::new();
-    for item in &inspected {
-        let text = |key: &str| {
-            item.get(key)
-                .and_then(|v| v.as_str())
-                .unwrap_or("?")
-                .to_owned()
-        };
-        let name = text("Name").trim_start_matches('/').to_owned();
-        let spec = match inspect::container_spec(item) {
-            Ok(spec) => spec,
-            Err(error) => {
-                problems.push(format!("{name}: {error}"));
-                continue;
-            }
-        };
-        let loaded;
-        let profile = match profile {
-            Some(profile) => profile,
-            None => {
-                let reference = spec
-                    .label(plan::PROFILE_LABEL)
-                    .unwrap_or(builtin::DEFAULT)
-                    .to_owned();
-                loaded = match profile::load(&reference, &source) {
-                    Ok(profile) => profile,
-                    Err(error) => {
-                        problems.push(format!(
-                            "{name}: the profile '{reference}' recorded on it cannot be loaded: {error}\nhelp: name a profile with --profile"
-                        ));
-                        continue;
-                    }
-                };
-                &loaded
-            }
-        };
-        let context = Context {
-            profile: profile.name.clone(),
-            host_cpus: host_cpus(),
-            image: image_facts_via_cli(docker, &text("Image")),
-            ..Context::default()
-        };
-        reports.push(report::ContainerVerdicts {
-            name,
-            id: text("Id"),
-            image: spec.image.clone(),
-            profile: profile.name.clone(),
-            verdicts: verify::verify(profile, &spec, &context),
-        });
-    }
-    let _ = match format {
-        Format::Json => report::verdicts_json(out, &reports, &problems),
-        Format::Text => report::verdicts(out, &reports, &problems),
-    };
-    if !problems.is_empty() {
-        2
-    } else if reports.iter().any(|r| verify::fails(&r.verdicts)) {
-        1
-    } else {
-        0
-    }
-}
-
-/// `docker inspect` of the containers; what docker cannot find goes into `problems`.
-fn inspect_containers(
-    docker: &Path,
-    ids: &[String],
-    problems: &mut Vec<String>,
-) -> Vec<serde_json::Value> {
-    if ids.is_empty() {
-        return Vec::new();
-    }
-    let mut args: Vec<&OsStr> = vec![
-        OsStr::new("inspect"),
-        OsStr::new("--type"),
-        OsStr::new("container"),
-    ];
-    args.extend(ids.iter().map(OsStr::new));
-    let output = match exec::capture(docker, &args) {
-        Ok(output) => output,
-        Err(error) => {
-            problems.push(format!("cannot run {}: {error}", docker.display()));
-            return Vec::new();
-        }
-    };
-    // docker prints what it found and complains about the rest.
-    if !output.status.success() {
-        let complaint = String::from_utf8_lossy(&output.stderr);
-        problems.extend(
-            complaint
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned),
-        );
-    }
-    match serde_json::from_slice::<serde_json::Value>(&output.stdout) {
-        Ok(serde_json::Value::Array(items)) => items,
-        _ if output.stdout.iter().all(u8::is_ascii_whitespace) => Vec::new(),
-        _ => {
-            problems.push("docker inspect printed something that is not a JSON array".into());
-            Vec::new()
-        }
-    }
-}
-
-/// The image's configuration through `docker image inspect` (for `verify`, which already talks
-/// to docker through its CLI).
-fn image_facts_via_cli(docker: &Path, image: &str) -> Option<spec::ImageFacts> {
-    if image.is_empty() || image == "?" {
-        return None;
-    }
-    let args = [
-        OsStr::new("image"),
-        OsStr::new("inspect"),
-        OsStr::new(image),
-    ];
-    let output = exec::capture(docker, &args).ok()?;
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
-    json.as_array()?.first().map(inspect::image_facts)
-}
-
-/// The host's online CPUs, which docker compares `--cpus` with. One small file read; the
-/// standard library's count also walks cgroup files, which costs more than the whole plan.
-#[allow(clippy::disallowed_methods)] // the I/O edge
-fn host_cpus() -> Option<u32> {
-    match std::fs::read_to_string("/sys/devices/system/cpu/online") {
-        Ok(list) => count_cpu_list(list.trim()),
-        Err(_) => std::thread::available_parallelism()
-            .ok()
-            .and_then(|n| u32::try_from(n.get()).ok()),
-    }
-}
-
-/// Counts a kernel CPU list such as `0-3,8,10-11`.
-fn count_cpu_list(list: &str) -> Option<u32> {
-    list.split(',').try_fold(0u32, |total, part| {
-        let count = match part.split_once('-') {
-            Some((first, last)) => last.parse::<u32>().ok()?.checked_sub(first.parse().ok()?)? + 1,
-            None => part.parse::<u32>().map(|_| 1).ok()?,
-        };
-        total.checked_add(count)
-    })
-}
-
 /// The secret-looking variables, by the profile's `env-secrets` parameters.
 fn secret_names(profile: &Profile, spec: &spec::ContainerSpec) -> Vec<String> {
     let params = profile
@@ -598,101 +325,11 @@ fn hand_off(args: &[OsString], depth: u32) -> ExitCode {
     ExitCode::from(error.exit_code())
 }
 
-/// Profiles from `./.hardrun/profiles`, the user's config directory, and the built-ins.
-struct FileSource {
-    dirs: Vec<PathBuf>,
-}
-
-impl FileSource {
-    #[allow(clippy::disallowed_methods)] // the I/O edge
-    fn new() -> FileSource {
-        let mut dirs = Vec::new();
-        if let Ok(cwd) = std::env::current_dir() {
-            dirs.push(cwd.join(".hardrun").join("profiles"));
-        }
-        if let Ok(strategy) = etcetera::choose_base_strategy() {
-            use etcetera::BaseStrategy;
-            dirs.push(strategy.config_dir().join("hardrun").join("profiles"));
-        }
-        FileSource { dirs }
-    }
-
-    #[allow(clippy::disallowed_methods)] // the I/O edge
-    fn read(path: &Path) -> Result<Found, ProfileError> {
-        std::fs::read_to_string(path)
-            .map(|text| Found {
-                source: path.display().to_string(),
-                text,
-            })
-            .map_err(|error| ProfileError::Read {
-                path: path.display().to_string(),
-                reason: error.to_string(),
-            })
-    }
-}
-
-impl Source for FileSource {
-    #[allow(clippy::disallowed_methods)] // the I/O edge
-    fn by_name(&self, name: &str, skip: Option<&str>) -> Result<Option<Found>, ProfileError> {
-        let mut skipping = skip.is_some();
-        for dir in &self.dirs {
-            for extension in ["yaml", "yml"] {
-                let path = dir.join(format!("{name}.{extension}"));
-                if !path.is_file() {
-                    continue;
-                }
-                if skipping {
-                    skipping = Some(path.display().to_string().as_str()) != skip;
-                    continue;
-                }
-                return FileSource::read(&path).map(Some);
-            }
-        }
-        let builtin_source = format!("built-in profile '{name}'");
-        if skip == Some(builtin_source.as_str()) {
-            return Ok(None);
-        }
-        Ok(builtin::get(name).map(|text| Found {
-            source: builtin_source,
-            text: text.to_owned(),
-        }))
-    }
-
-    fn by_path(&self, path: &str) -> Result<Found, ProfileError> {
-        FileSource::read(Path::new(path))
-    }
-
-    #[allow(clippy::disallowed_methods)] // the I/O edge
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = builtin::BUILTINS
-            .iter()
-            .map(|(n, _)| (*n).to_owned())
-            .collect();
-        for dir in &self.dirs {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let file = entry.file_name().to_string_lossy().into_owned();
-                if let Some(stem) = file
-                    .strip_suffix(".yaml")
-                    .or_else(|| file.strip_suffix(".yml"))
-                {
-                    names.push(stem.to_owned());
-                }
-            }
-        }
-        names.sort();
-        names.dedup();
-        names
-    }
-}
-
 fn load_profile(reference: Option<&str>) -> Result<Profile, String> {
     let reference = reference
         .filter(|r| !r.is_empty())
         .unwrap_or(builtin::DEFAULT);
-    profile::load(reference, &FileSource::new()).map_err(|error| error.to_string())
+    profile::load(reference, &FileSource::discover()).map_err(|error| error.to_string())
 }
 
 fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
@@ -749,7 +386,7 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(code));
         }
         Command::Profiles { action } => {
-            let source = FileSource::new();
+            let source = FileSource::discover();
             match action {
                 None | Some(ProfilesAction::List) => {
                     let mut listed = Vec::new();
@@ -786,55 +423,4 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn rule_json(rule: &rules::Rule) -> serde_json::Value {
-    let params: serde_json::Map<String, serde_json::Value> = rule
-        .params
-        .iter()
-        .map(|(name, default)| ((*name).to_owned(), serde_json::Value::from(*default)))
-        .collect();
-    serde_json::json!({
-        "id": rule.id,
-        "title": rule.title,
-        "severity": rule.severity.to_string(),
-        "levels": rule.levels().iter().map(|l| l.name()).collect::<Vec<_>>(),
-        "cis": rule.cis,
-        "owasp": rule.owasp,
-        "protects": rule.protects,
-        "may_break": rule.may_break,
-        "params": params,
-        "example": rule.example,
-    })
-}
-
-fn write_rule(out: &mut dyn Write, rule: &rules::Rule) -> io::Result<()> {
-    writeln!(out, "{}: {}", rule.id, rule.title)?;
-    writeln!(out, "  severity:   {}", rule.severity)?;
-    let levels: Vec<&str> = rule.levels().iter().map(|l| l.name()).collect();
-    writeln!(out, "  levels:     {}", levels.join(", "))?;
-    writeln!(out, "  references: {}", rule.references())?;
-    writeln!(out, "  protects:   {}", rule.protects)?;
-    writeln!(out, "  may break:  {}", rule.may_break)?;
-    if !rule.params.is_empty() {
-        writeln!(out, "  parameters:")?;
-        for (name, default) in rule.params {
-            writeln!(out, "    {name} (default {default})")?;
-        }
-    }
-    writeln!(out, "  example:    {}", rule.example)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_lists_are_counted() {
-        assert_eq!(count_cpu_list("0"), Some(1));
-        assert_eq!(count_cpu_list("0-1"), Some(2));
-        assert_eq!(count_cpu_list("0-3,8,10-11"), Some(7));
-        assert_eq!(count_cpu_list(""), None);
-        assert_eq!(count_cpu_list("3-1"), None);
-    }
 }

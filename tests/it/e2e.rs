@@ -849,6 +849,9 @@ fn the_engine_answers_and_the_test_images_are_built() {
     assert_eq!(plain["Healthcheck"], Value::Null);
     let user = config(USER_IMAGE);
     assert_eq!(user["User"], "1000");
-    assert_eq!(user["Healthcheck"]["Test"], serde_json::json!(["CMD-SHELL", "true"]));
+    assert_eq!(
+        user["Healthcheck"]["Test"],
+        serde_json::json!(["CMD-SHELL", "true"])
+    );
     assert_eq!(user["Healthcheck"]["Interval"], 1_000_000_000_u64);
 }

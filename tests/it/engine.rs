@@ -99,11 +99,12 @@ pub fn gate(
 /// Asks the engine what it is. `env` is added to docker's environment (tests point
 /// `DOCKER_HOST` somewhere empty).
 pub fn probe(docker: &Path, env: &[(&str, &str)]) -> Result<Engine, String> {
-    let info = |format: &str| -> Result<String, String> {
+    let info = |format: Option<&str>| -> Result<String, String> {
         let mut command = Command::new(docker);
-        command
-            .args(["info", "--format", format])
-            .envs(env.iter().copied());
+        command.arg("info").envs(env.iter().copied());
+        if let Some(format) = format {
+            command.args(["--format", format]);
+        }
         let out = command
             .stdin(Stdio::null())
             .output()
@@ -111,26 +112,41 @@ pub fn probe(docker: &Path, env: &[(&str, &str)]) -> Result<Engine, String> {
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             return Err(format!(
-                "`docker info` exits {}: {}",
+                "`docker info` fails ({}): {}",
                 out.status,
                 stderr.trim()
             ));
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
-    // `docker info` prints what it can even when the daemon does not answer, and fails.
-    let server = info("{{.ServerVersion}}")?;
+    if let Err(failed) = info(None) {
+        // `docker info` only says "errors pretty printing info"; `docker version` says why
+        // ("Cannot connect to the Docker daemon at …").
+        let why = Command::new(docker)
+            .args(["version", "--format", "{{.Server.Version}}"])
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stderr).trim().to_owned())
+            .unwrap_or_default();
+        return Err(if why.is_empty() {
+            failed
+        } else {
+            format!("{failed}; {why}")
+        });
+    }
+    let server = info(Some("{{.ServerVersion}}"))?;
     if server.is_empty() {
         return Err("`docker info` names no server version".into());
     }
-    let cgroup_version = match info("{{.CgroupVersion}}")?.as_str() {
+    let cgroup_version = match info(Some("{{.CgroupVersion}}"))?.as_str() {
         "2" => 2,
         // Engines before 20.10 do not report it and only run on v1.
         "1" | "" => 1,
         other => return Err(format!("unknown cgroup version {other:?}")),
     };
-    let swap_limit = info("{{json .SwapLimit}}")? == "true";
-    let cpus = info("{{.NCPU}}")?
+    let swap_limit = info(Some("{{json .SwapLimit}}"))? == "true";
+    let cpus = info(Some("{{.NCPU}}"))?
         .parse()
         .map_err(|e| format!("NCPU: {e}"))?;
     Ok(Engine {
