@@ -530,7 +530,11 @@ fn assert_refused_without_container(options: &[&str], run_options: &[&str], rule
         out.stderr.contains(&format!("rule '{rule}'")),
         "the refusal names {rule}\n{out}"
     );
-    assert_eq!(recorder.argv(), None, "docker was run\n{out}");
+    assert_eq!(
+        recorder.calls_of("run"),
+        Vec::<Vec<String>>::new(),
+        "docker run was called\n{out}"
+    );
     assert_eq!(
         engine.containers_named(&container.name),
         "",
@@ -695,9 +699,15 @@ fn a_term_signal_to_hardrun_stops_the_container() {
 
 // --- what runs is what was explained ------------------------------------------------------
 
-/// The first JSON value in `text` (docker may write to the same stderr after it).
+/// The first JSON object in `text`: it starts a line, and docker may write to the same stderr
+/// after it.
 fn first_json(text: &str) -> Value {
-    serde_json::Deserializer::from_str(text)
+    let start = text
+        .match_indices('{')
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || text[..i].ends_with('\n'))
+        .unwrap_or_else(|| panic!("no JSON object in {text}"));
+    serde_json::Deserializer::from_str(&text[start..])
         .into_iter::<Value>()
         .next()
         .unwrap_or_else(|| panic!("no JSON in {text}"))
@@ -753,7 +763,11 @@ fn explain_and_dry_run_match_what_docker_ran() {
         "--dry-run",
     ]));
     dry_json.assert_code(0);
-    assert_eq!(recorder.argv(), None, "a dry run ran docker");
+    assert_eq!(
+        recorder.calls_of("run"),
+        Vec::<Vec<String>>::new(),
+        "a dry run ran docker"
+    );
     assert_eq!(engine.containers_named(&container.name), "");
 
     let real = sandbox.run(with(&[
@@ -764,7 +778,14 @@ fn explain_and_dry_run_match_what_docker_ran() {
         "--explain",
     ]));
     real.assert_code(0);
-    let ran = recorder.argv().expect("docker was run");
+    let runs = recorder.calls_of("run");
+    assert_eq!(runs.len(), 1, "one handoff: {:?}", recorder.calls());
+    let ran = runs[0].clone();
+    assert_eq!(
+        recorder.calls().last(),
+        Some(&ran),
+        "the handoff is docker's last call"
+    );
 
     // --dry-run, text and JSON, is exactly what docker received.
     let text_words = shell_words(dry_text.stdout.trim());

@@ -484,14 +484,15 @@ impl Drop for Container {
     }
 }
 
-/// A docker in front of the real one that records its argv (NUL-separated) and then `exec`s
-/// the real docker: what hardrun actually handed over.
+/// A docker in front of the real one that records the argv of every call (NUL-separated
+/// words, each call ended by an ASCII record separator) and then `exec`s the real docker:
+/// what hardrun actually handed over, beside any question hardrun asked docker itself.
 pub struct Recorder {
     log: PathBuf,
 }
 
 const RECORDER: &str = r#"#!/bin/sh
-printf '%s\0' "$@" > "$HARDRUN_E2E_RECORD"
+{ printf '%s\0' "$@"; printf '\036'; } >> "$HARDRUN_E2E_RECORD"
 exec "$HARDRUN_E2E_REAL_DOCKER" "$@"
 "#;
 
@@ -516,7 +517,7 @@ impl Recorder {
             .output()
             .expect("write the recording docker");
         assert!(out.status.success(), "write the recording docker: {out:?}");
-        let log = dir.join("argv");
+        let log = dir.join("calls");
         sandbox
             .env("HARDRUN_DOCKER", &script)
             .env("HARDRUN_E2E_REAL_DOCKER", &engine.docker)
@@ -524,15 +525,32 @@ impl Recorder {
         Recorder { log }
     }
 
-    /// The argv docker was given, without its name; `None` if it was never run.
-    pub fn argv(&self) -> Option<Vec<String>> {
-        let bytes = fs::read(&self.log).ok()?;
-        let mut words: Vec<String> = bytes
-            .split(|b| *b == 0)
-            .map(|w| String::from_utf8(w.to_vec()).expect("UTF-8 argv"))
-            .collect();
-        words.pop(); // after the NUL that ends the last word
-        Some(words)
+    /// Every call's argv, without docker's name, in order.
+    pub fn calls(&self) -> Vec<Vec<String>> {
+        let Ok(bytes) = fs::read(&self.log) else {
+            return Vec::new();
+        };
+        bytes
+            .split(|b| *b == 0x1e)
+            .filter(|call| !call.is_empty())
+            .map(|call| {
+                let mut words: Vec<String> = call
+                    .split(|b| *b == 0)
+                    .map(|w| String::from_utf8(w.to_vec()).expect("UTF-8 argv"))
+                    .collect();
+                words.pop(); // after the NUL that ends the last word
+                words
+            })
+            .collect()
+    }
+
+    /// The calls that start with `command` (the handoff of `docker run …` starts with `run`;
+    /// hardrun's own questions, such as `image inspect`, do not).
+    pub fn calls_of(&self, command: &str) -> Vec<Vec<String>> {
+        self.calls()
+            .into_iter()
+            .filter(|call| call.first().is_some_and(|w| w == command))
+            .collect()
     }
 }
 
