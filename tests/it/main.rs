@@ -9,3 +9,4 @@ mod engine;
 mod profiles;
 mod readme;
 mod support;
+mod verify;
