@@ -778,6 +778,12 @@ fn explain_and_dry_run_match_what_docker_ran() {
         "--explain",
     ]));
     real.assert_code(0);
+    let calls = recorder.calls();
+    let heads: Vec<String> = calls
+        .iter()
+        .map(|c| c[..c.len().min(2)].join(" "))
+        .collect();
+    observed("explain", format!("docker calls: {heads:?}"));
     let runs = recorder.calls_of("run");
     assert_eq!(runs.len(), 1, "one handoff: {:?}", recorder.calls());
     let ran = runs[0].clone();

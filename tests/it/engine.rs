@@ -11,7 +11,8 @@
 //! - `hardrun-test/busybox-user:1`: the same files, with `USER 1000` and a one-second
 //!   `HEALTHCHECK` that always passes.
 //!
-//! Both carry the label `io.hardrun.test-image`; a rebuild removes the ones it replaced.
+//! Both carry the label `hardrun-test.image` (outside hardrun's own `io.hardrun.` labels); a
+//! rebuild removes the images it replaced.
 
 #![allow(dead_code)]
 
@@ -285,7 +286,7 @@ fn pack(rootfs: &Path, tarball: &Path) {
 }
 
 /// Marks the test images, so that the ones a rebuild replaced can be found and removed.
-const IMAGE_LABEL: &str = "io.hardrun.test-image";
+pub const IMAGE_LABEL: &str = "hardrun-test.image";
 
 /// `docker import`s the tarball under `tag`.
 fn import(engine: &Engine, tarball: &Path, tag: &str, changes: &[&str]) {
@@ -307,7 +308,7 @@ fn import(engine: &Engine, tarball: &Path, tag: &str, changes: &[&str]) {
 
 /// Removes the test images that rebuilds left without a tag (best effort: a container of
 /// another test process may still use one; a later run removes it).
-fn remove_replaced_images(engine: &Engine) {
+pub fn remove_replaced_images(engine: &Engine) {
     let replaced = engine.docker([
         "image",
         "ls",

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::engine::{Engine, IMAGE, USER_IMAGE, engine};
+use crate::engine::{Engine, IMAGE, IMAGE_LABEL, USER_IMAGE, engine, remove_replaced_images};
 use crate::support::Outcome;
 
 /// A command that keeps a container up until it is stopped.
@@ -38,7 +38,8 @@ fn image_with(engine: &Engine, tag: &str, changes: &[&str]) {
     assert!(export.status.success(), "docker export");
     let mut import = std::process::Command::new(&engine.docker);
     import.arg("import");
-    for change in changes {
+    let label = format!("LABEL {IMAGE_LABEL}=derived");
+    for change in changes.iter().copied().chain([label.as_str()]) {
         import.args(["--change", change]);
     }
     import.args(["-", tag]);
@@ -56,6 +57,7 @@ fn image_with(engine: &Engine, tag: &str, changes: &[&str]) {
         .expect("feed docker import");
     assert!(child.wait().unwrap().success(), "docker import {tag}");
     engine.docker_ok(["rm", &id]);
+    remove_replaced_images(engine);
 }
 
 #[test]
