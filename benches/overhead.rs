@@ -298,6 +298,8 @@ fn per_iteration(batches: usize, per_batch: usize, mut f: impl FnMut()) -> Stats
 struct Sandbox {
     dir: tempfile::TempDir,
     path: OsString,
+    /// `DOCKER_HOST` for the children; `None` leaves the default local socket.
+    docker_host: Option<OsString>,
 }
 
 impl Sandbox {
@@ -307,6 +309,15 @@ impl Sandbox {
         Sandbox {
             dir,
             path: std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            docker_host: None,
+        }
+    }
+
+    /// The same, with no engine to ask: hardrun's own cost without the image lookup.
+    fn without_engine() -> Sandbox {
+        Sandbox {
+            docker_host: Some("unix:///nonexistent/hardrun-bench.sock".into()),
+            ..Sandbox::new()
         }
     }
 
@@ -324,6 +335,9 @@ impl Sandbox {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(host) = &self.docker_host {
+            command.env("DOCKER_HOST", host);
+        }
         command
     }
 
@@ -520,6 +534,14 @@ fn main() {
         ),
         measure_process(
             &config,
+            &Sandbox::without_engine(),
+            &docker,
+            "run, typical, no engine",
+            (hardrun, &own(&typical)),
+            &typical_final,
+        ),
+        measure_process(
+            &config,
             &sandbox,
             &docker,
             "run, 200 words (production)",
@@ -595,6 +617,28 @@ fn main() {
         ),
     ];
     let iterations = config.pipeline.0 * config.pipeline.1;
+    // The image lookup on the engine's local socket, when an engine answers there.
+    let socket = hardrun::engine::Endpoint::Socket(hardrun::engine::DEFAULT_SOCKET.into());
+    let (batches, per_batch) = config.profile;
+    let lookups: Vec<(&str, Stats)> = [
+        ("nginx:1.27", "not local"),
+        ("hardrun-test/busybox:1", "local"),
+    ]
+    .into_iter()
+    .filter_map(|(image, label)| {
+        let found = hardrun::engine::image(&socket, image);
+        let expected = match label {
+            "local" => matches!(found, hardrun::engine::ImageLookup::Local(_)),
+            _ => found == hardrun::engine::ImageLookup::NotLocal,
+        };
+        expected.then(|| {
+            let stats = per_iteration(batches, per_batch.min(20), || {
+                black_box(hardrun::engine::image(&socket, black_box(image)));
+            });
+            (label, stats)
+        })
+    })
+    .collect();
 
     // 3. Report.
     let typical_row = &processes[0];
@@ -696,6 +740,20 @@ fn main() {
         &format!("pipeline, {}-word typical run", typical.len()),
         &total_typical,
     );
+    for (label, stats) in &lookups {
+        line(
+            w,
+            &format!("image lookup on the engine socket ({label})"),
+            stats,
+        );
+    }
+    if lookups.is_empty() {
+        let _ = writeln!(
+            w,
+            "image lookup: no engine answers on {}",
+            hardrun::engine::DEFAULT_SOCKET
+        );
+    }
     let _ = writeln!(w);
     let _ = writeln!(
         w,
@@ -707,7 +765,19 @@ fn main() {
             (true, false) => "NOT MET",
         },
     );
-    let floor = &processes[3];
+    let floor = processes
+        .iter()
+        .find(|row| row.wrapper == "env")
+        .expect("the floor row");
+    let no_engine = processes
+        .iter()
+        .find(|row| row.name == "run, typical, no engine")
+        .expect("the no-engine row");
+    let _ = writeln!(
+        w,
+        "        without an engine to ask (no image lookup): {} ms",
+        ms(no_engine.added()),
+    );
     let _ = writeln!(
         w,
         "        of which {} ms is the floor of any exec'ing wrapper (env) and {} ms hardrun's own start-up and work",
@@ -734,7 +804,10 @@ fn main() {
             "fake_docker": docker.display().to_string(),
             "process_runs": config.process_runs,
             "process_warmup": config.process_warmup,
-            "floor_added_median_ns": processes[3].added().round(),
+            "floor_added_median_ns": floor.added().round(),
+            "image_lookup_ns": lookups.iter().map(|(label, stats)| {
+                serde_json::json!({"image": label, "stats": stats_json(stats)})
+            }).collect::<Vec<_>>(),
             "processes": processes.iter().map(|row| serde_json::json!({
                 "command": row.name,
                 "docker_words": row.words,

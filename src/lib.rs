@@ -159,9 +159,14 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     };
     let (context, notes) = planning_context(&profile, invocation, &spec);
     let plan = plan::plan(&profile, &spec, &options.allow, &context);
-    let secrets = secret_names(&profile, &spec);
-    let hardened = invocation.apply(&plan.edits());
-    let shown = invocation.masked(&secrets).apply(&plan.edits());
+    let edits = plan.edits();
+    let hardened = invocation.apply(&edits);
+    // What is shown (dry run, JSON) has secret values masked; only built when shown.
+    let shown = || {
+        invocation
+            .masked(&secret_names(&profile, &spec))
+            .apply(&edits)
+    };
     let format = format(options);
     let stderr = &mut io::stderr().lock();
     let stdout = &mut io::stdout().lock();
@@ -185,11 +190,11 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     }
     match format {
         Format::Json if options.dry_run => {
-            let report = report::to_json(&plan, &profile.source, Some(&shown), &notes);
+            let report = report::to_json(&plan, &profile.source, Some(&shown()), &notes);
             writeln!(stdout, "{report:#}").map_err(io_error)?;
         }
         Format::Json if options.explain => {
-            let report = report::to_json(&plan, &profile.source, Some(&shown), &notes);
+            let report = report::to_json(&plan, &profile.source, Some(&shown()), &notes);
             writeln!(stderr, "{report:#}").map_err(io_error)?;
         }
         Format::Json => {}
@@ -200,7 +205,7 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
                 report::warnings(stderr, &plan).map_err(io_error)?;
             }
             if options.dry_run {
-                writeln!(stdout, "{}", command_line(&shown)).map_err(io_error)?;
+                writeln!(stdout, "{}", command_line(&shown())).map_err(io_error)?;
             }
         }
     }
