@@ -114,6 +114,30 @@ pub fn capture(docker: &Path, args: &[&OsStr]) -> io::Result<std::process::Outpu
         .output()
 }
 
+/// Like `capture`, with `input` on docker's stdin (hardrun's own questions only, such as
+/// validating a hardened compose model).
+#[allow(clippy::disallowed_methods)] // the one place that starts a process
+pub fn capture_with_input(
+    docker: &Path,
+    args: &[&OsStr],
+    input: &[u8],
+) -> io::Result<std::process::Output> {
+    use std::io::Write as _;
+    let mut child = Command::new(docker)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output()?;
+    // docker may stop reading early (an error); its output says why, not the broken pipe.
+    let _ = writer.join();
+    Ok(output)
+}
+
 /// Runs the user's command as a child instead of exec'ing it, because hardrun still has work
 /// to do afterwards (`--verify`). stdin and stderr are the user's; stdout is collected and
 /// returned, so the caller can pass it on and read the container id from it.

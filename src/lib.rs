@@ -8,6 +8,8 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod compose;
+pub mod compose_command;
 pub mod docker;
 pub mod engine;
 pub mod exec;
@@ -119,12 +121,12 @@ fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<Exit
     };
     let invocation = match parse(argv.clone()) {
         Ok(DockerCommand::Create(invocation)) => invocation,
-        Ok(DockerCommand::Compose) => {
-            let _ = writeln!(
-                io::stderr(),
-                "hardrun: note: compose projects are not hardened yet; passing the command to docker unchanged"
-            );
-            return Ok(hand_off(&argv, depth));
+        Ok(DockerCommand::Compose { at }) => {
+            let profile_of = || {
+                check_allow(&options.allow)?;
+                load_profile(options.profile.as_deref())
+            };
+            return compose_command::compose(options, profile_of, argv, at, depth);
         }
         Ok(DockerCommand::Other) => return Ok(hand_off(&argv, depth)),
         Err(error) => {
@@ -321,7 +323,7 @@ fn check_allow(allow: &[String]) -> Result<(), String> {
 }
 
 /// Execs docker with `args`; returns only when that fails.
-fn hand_off(args: &[OsString], depth: u32) -> ExitCode {
+pub(crate) fn hand_off(args: &[OsString], depth: u32) -> ExitCode {
     let error = match locate_docker() {
         Ok(docker) => exec::exec(&docker, args, depth, &[]),
         Err(error) => error,

@@ -33,8 +33,8 @@ impl CommandKind {
 pub enum DockerCommand {
     /// `run` or `create` with an image: hardened.
     Create(Invocation),
-    /// `compose …`: the compose front end's business.
-    Compose,
+    /// `compose …`: the compose front end's business; the index of the word `compose`.
+    Compose { at: usize },
     /// Anything else, including `run --help` or a `run` without an image: passed through.
     Other,
 }
@@ -79,7 +79,7 @@ pub fn parse(argv: Vec<OsString>) -> Result<DockerCommand, CommandError> {
     let (kind, options_start) = match word(at) {
         Some("run") => (CommandKind::Run, at + 1),
         Some("create") => (CommandKind::Create, at + 1),
-        Some("compose") => return Ok(DockerCommand::Compose),
+        Some("compose") => return Ok(DockerCommand::Compose { at }),
         Some("container") => match word(at + 1) {
             Some("run") => (CommandKind::Run, at + 2),
             Some("create") => (CommandKind::Create, at + 2),
@@ -181,7 +181,7 @@ mod tests {
         }
         assert!(matches!(
             parse_words(&["compose", "up"]).unwrap(),
-            DockerCommand::Compose
+            DockerCommand::Compose { .. }
         ));
         assert!(matches!(
             parse_words(&["container", "ls"]).unwrap(),

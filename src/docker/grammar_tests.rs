@@ -303,7 +303,7 @@ fn s1_1_other_commands_and_compose_pass_through() {
     }
     assert!(matches!(
         try_invocation(&["--context", "x", "compose", "up"]),
-        Ok(DockerCommand::Compose)
+        Ok(DockerCommand::Compose { .. })
     ));
 }
 

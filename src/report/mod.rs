@@ -93,7 +93,10 @@ fn write_change(out: &mut dyn Write, change: &Change) -> io::Result<()> {
 
 fn way_out(change: &Change) -> String {
     match change.kind {
-        ChangeKind::Waived => format!("waived for this invocation by --allow {}", change.rule),
+        ChangeKind::Waived => format!(
+            "waived for this invocation (--allow {} or a waiver in the project)",
+            change.rule
+        ),
         _ => {
             let fix = change
                 .offending
@@ -131,7 +134,7 @@ pub fn warnings(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     for change in &plan.changes {
         let label = match change.kind {
             ChangeKind::Warned => "warning",
-            ChangeKind::Waived => "waived by --allow",
+            ChangeKind::Waived => "waived",
             _ => continue,
         };
         let about = change

