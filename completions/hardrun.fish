@@ -46,5 +46,6 @@ complete -c hardrun -n "__fish_hardrun_using_subcommand rules" -s h -l help -d '
 complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -l profile -d 'Profile to check against (default: the one recorded on each container, else baseline)' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
+complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -l project -d 'Check the running containers of this compose project' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand completions" -s h -l help -d 'Print help'

@@ -80,6 +80,9 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
+        /// Check the running containers of this compose project
+        #[arg(long, value_name = "NAME", conflicts_with = "containers")]
+        project: Option<String>,
         /// Container names or ids; all running containers when none is given
         containers: Vec<String>,
     },

@@ -55,10 +55,13 @@ pub fn compose(
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
+    let docker = locate_docker().map_err(|e| e.to_string())?;
+    if command.subcommand() == Some("verify") {
+        return verify_project(options, &profile_of, &docker, &command);
+    }
     if command.action() == ComposeAction::PassThrough {
         return Ok(crate::hand_off(&argv, depth));
     }
-    let docker = locate_docker().map_err(|e| e.to_string())?;
     let profile = profile_of()?;
     let without_files = command.without_files().map_err(|e| e.to_string())?;
     let model_text = resolve(&docker, &command)?;
@@ -224,6 +227,7 @@ fn plan_services(
             with_run_options(&mut spec, run);
         }
         let mut plan = plan::plan(profile, &spec, &waived, &context);
+        refuse_run_overrides(&mut plan);
         refuse_read_only_with_copied_secrets(&mut plan, &model::copied_into_rootfs(model, &name));
         let service = &mut model["services"][&name];
         if !plan.is_refused() {
@@ -233,6 +237,64 @@ fn plan_services(
         plans.push((name, plan));
     }
     Ok(plans)
+}
+
+/// A `compose run` option (`-u 0`, `--cap-add X`) overrides the model when compose starts the
+/// container, so a hardened model cannot tighten it: such a change becomes a refusal.
+fn refuse_run_overrides(plan: &mut Plan) {
+    for change in &mut plan.changes {
+        let from_run = change
+            .offending
+            .as_deref()
+            .is_some_and(|o| !o.starts_with("services."));
+        if change.kind == ChangeKind::Tightened && from_run {
+            change.kind = ChangeKind::Refused;
+            change.reason = format!(
+                "{}; the `compose run` option overrides the model, so hardrun cannot tighten it",
+                change.reason
+            );
+            change.edits.clear();
+        }
+    }
+}
+
+/// `hardrun compose [root flags] verify`: the running containers of the project, judged by
+/// `hardrun verify`. The project is `-p`, else the name compose resolves.
+fn verify_project(
+    options: &Cli,
+    profile_of: &impl Fn() -> Result<Profile, String>,
+    docker: &Path,
+    command: &ComposeCommand,
+) -> Result<ExitCode, String> {
+    let name = match command.project_name() {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => {
+            let model: Value = serde_saphyr::from_str(&resolve(docker, command)?)
+                .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
+            model
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or("the compose model has no project name")?
+                .to_owned()
+        }
+    };
+    let profile = match options.profile.as_deref() {
+        Some(_) => Some(profile_of()?),
+        None => None,
+    };
+    let format = match options.format {
+        crate::cli::OutputFormat::Text => Format::Text,
+        crate::cli::OutputFormat::Json => Format::Json,
+    };
+    let code = crate::verify_command::verify_containers(
+        docker,
+        &[],
+        Some(&name),
+        profile.as_ref(),
+        format,
+        &mut io::stdout().lock(),
+    );
+    Ok(ExitCode::from(code))
 }
 
 /// Compose copies `environment:` and `content:` secrets and configs into the container's root

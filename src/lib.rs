@@ -377,6 +377,7 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
         Command::Verify {
             profile,
             format: verify_format,
+            project,
             containers,
         } => {
             let docker = locate_docker().map_err(|e| e.to_string())?;
@@ -389,7 +390,14 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
                 OutputFormat::Text => Format::Text,
                 OutputFormat::Json => Format::Json,
             };
-            let code = verify_containers(&docker, containers, profile.as_ref(), format, stdout);
+            let code = verify_containers(
+                &docker,
+                containers,
+                project.as_deref(),
+                profile.as_ref(),
+                format,
+                stdout,
+            );
             return Ok(ExitCode::from(code));
         }
         Command::Profiles { action } => {

@@ -54,6 +54,7 @@ pub fn run_and_verify(
     let code = verify_containers(
         &docker,
         &[id],
+        None,
         Some(profile),
         format,
         &mut io::stderr().lock(),
@@ -61,19 +62,25 @@ pub fn run_and_verify(
     Ok(ExitCode::from(code))
 }
 
-/// `hardrun verify`: inspects the containers (all running ones when none is named), plans each
+/// `hardrun verify`: inspects the containers (all running ones when none is named, those of a
+/// compose project with `project`), plans each
 /// against its profile and reports the verdicts. Returns the exit status: 0 every rule passes,
 /// 1 a rule fails, 2 a container could not be evaluated.
 pub fn verify_containers(
     docker: &Path,
     containers: &[String],
+    project: Option<&str>,
     profile: Option<&Profile>,
     format: Format,
     out: &mut dyn Write,
 ) -> u8 {
     let mut problems: Vec<String> = Vec::new();
     let ids: Vec<String> = if containers.is_empty() {
-        let ps = [OsStr::new("ps"), OsStr::new("-q"), OsStr::new("--no-trunc")];
+        let filter = project.map(|p| format!("label=com.docker.compose.project={p}"));
+        let mut ps = vec![OsStr::new("ps"), OsStr::new("-q"), OsStr::new("--no-trunc")];
+        if let Some(filter) = &filter {
+            ps.extend([OsStr::new("--filter"), OsStr::new(filter)]);
+        }
         match exec::capture(docker, &ps) {
             Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
                 .split_whitespace()
