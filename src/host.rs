@@ -21,6 +21,15 @@ pub fn locate_docker() -> Result<PathBuf, exec::ExecError> {
     exec::find_docker(override_path.as_deref(), path.as_deref(), this.as_deref())
 }
 
+/// A standalone `docker-compose` on PATH, if there is one (to tell Compose v1 users why their
+/// compose is not used).
+#[allow(clippy::disallowed_methods)] // the I/O edge
+pub fn standalone_compose() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH");
+    let this = std::env::current_exe().ok();
+    exec::find_program("docker-compose", path.as_deref(), this.as_deref())
+}
+
 /// The host's online CPUs, which docker compares `--cpus` with. One small file read; the
 /// standard library's count also walks cgroup files, which costs more than the whole plan.
 #[allow(clippy::disallowed_methods)] // the I/O edge
