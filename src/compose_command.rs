@@ -69,10 +69,7 @@ pub fn compose(
     let mut model: Value = serde_saphyr::from_str(&model_text)
         .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
     let plans = plan_services(&profile, &options.allow, &command, &mut model)?;
-    let format = match options.format {
-        crate::cli::OutputFormat::Text => Format::Text,
-        crate::cli::OutputFormat::Json => Format::Json,
-    };
+    let format = Format::from(options.format);
     let stderr = &mut io::stderr().lock();
     let stdout = &mut io::stdout().lock();
     let io_error = |e: io::Error| format!("cannot write output: {e}");
@@ -296,10 +293,7 @@ fn verify_project(
         Some(_) => Some(profile_of()?),
         None => None,
     };
-    let format = match options.format {
-        crate::cli::OutputFormat::Text => Format::Text,
-        crate::cli::OutputFormat::Json => Format::Json,
-    };
+    let format = Format::from(options.format);
     let code = crate::verify_command::verify_containers(
         docker,
         &[],

@@ -33,7 +33,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, OutputFormat, ProfilesAction};
+use crate::cli::{Cli, Command, ProfilesAction};
 use crate::docker::command::{DockerCommand, parse};
 use crate::docker::invocation::Invocation;
 use crate::host::{FileSource, engine_endpoint, host_cpus, local_daemon_log_driver, locate_docker};
@@ -99,10 +99,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 }
 
 fn format(options: &Cli) -> Format {
-    match options.format {
-        OutputFormat::Text => Format::Text,
-        OutputFormat::Json => Format::Json,
-    }
+    Format::from(options.format)
 }
 
 /// Hardens `run`/`create`, passes every other command through.
@@ -386,10 +383,7 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
                 Some(reference) => Some(load_profile(Some(reference))?),
                 None => None,
             };
-            let format = match verify_format.unwrap_or(options.format) {
-                OutputFormat::Text => Format::Text,
-                OutputFormat::Json => Format::Json,
-            };
+            let format = Format::from(verify_format.unwrap_or(options.format));
             let code = verify_containers(
                 &docker,
                 containers,

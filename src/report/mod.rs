@@ -27,6 +27,15 @@ pub enum Format {
     Json,
 }
 
+impl From<crate::cli::OutputFormat> for Format {
+    fn from(format: crate::cli::OutputFormat) -> Format {
+        match format {
+            crate::cli::OutputFormat::Text => Format::Text,
+            crate::cli::OutputFormat::Json => Format::Json,
+        }
+    }
+}
+
 /// `docker …` as one copy-pasteable line.
 pub fn command_line(argv: &[OsString]) -> String {
     let mut words = vec![OsString::from("docker")];
