@@ -7,6 +7,10 @@
 //! 2. In-process: parse + spec + plan + apply + mask of a 200-word `docker run` against the
 //!    production profile loaded once, and the profile loading itself (built-in YAML resolved
 //!    through `extends`), which the binary does on every run.
+//! 3. Compose: hardrun's own work on the model `docker compose config` prints, for a generated
+//!    project of 200 services (parse, plan every service, apply, serialize), as
+//!    `hardrun compose` does it between its calls to docker; and, for scale and only when
+//!    `docker compose version` works, the wall time of that `docker compose config` call itself.
 //!
 //! `cargo bench --bench overhead` runs it in full; without `--bench` (as under
 //! `cargo test --all-targets`) it runs a few iterations of everything as a smoke test.
@@ -22,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use hardrun::compose::model;
 use hardrun::docker::command::{DockerCommand, parse};
 use hardrun::docker::invocation::Invocation;
 use hardrun::plan::{Plan, plan};
@@ -35,6 +40,10 @@ const HARDRUN: &str = env!("CARGO_BIN_EXE_hardrun");
 /// The goal stated in the output: hardrun's added wall time, median, per invocation.
 const GOAL: Duration = Duration::from_millis(1);
 const PROFILE: &str = "production";
+/// The goal for compose (issue 4, item 8): parse + plan + apply of a 200-service model, median.
+const COMPOSE_GOAL: Duration = Duration::from_millis(10);
+/// The services in the generated compose model.
+const COMPOSE_SERVICES: usize = 200;
 
 /// How much to measure.
 struct Config {
@@ -47,6 +56,12 @@ struct Config {
     stage: (usize, usize),
     /// Batches and iterations per batch for profile loading.
     profile: (usize, usize),
+    /// Batches and iterations per batch for each compose stage and total.
+    compose: (usize, usize),
+    /// Warm-up and measured runs of the real `docker compose config`, when there is one.
+    compose_runs: (usize, usize),
+    /// The services in the generated compose model: `COMPOSE_SERVICES` in a full run.
+    compose_services: usize,
 }
 
 impl Config {
@@ -62,6 +77,9 @@ impl Config {
                 pipeline: (40, 500),
                 stage: (20, 250),
                 profile: (20, 100),
+                compose: (12, 10),
+                compose_runs: (1, 5),
+                compose_services: COMPOSE_SERVICES,
             }
         } else {
             Config {
@@ -71,6 +89,9 @@ impl Config {
                 pipeline: (3, 10),
                 stage: (3, 10),
                 profile: (3, 5),
+                compose: (2, 2),
+                compose_runs: (0, 1),
+                compose_services: 20,
             }
         }
     }
@@ -249,9 +270,251 @@ fn pipeline(profile: &Profile, context: &Context, cwd: &Path, argv: &[OsString])
     Outcome { hardened, shown }
 }
 
+/// A resolved project of `services` services, as `docker compose config` (v2.40) prints it:
+/// keys in Compose's order, long syntax everywhere, sizes in bytes, absolute bind sources.
+/// Every service has an image, a command, 5 environment variables, a published port, a bind and
+/// a named volume, networks and labels; some have resource limits (every 4th), a health check
+/// (every 3rd), `depends_on` (every 10th), a restart policy (every 2nd), an `x-hardrun` waiver
+/// (every 25th), and some are already partly hardened (every 5th: `read_only`, `cap_drop: [ALL]`
+/// and a user). Run through `docker compose config` again, it comes back unchanged.
+fn compose_model(services: usize) -> String {
+    let mut y = String::new();
+    let w = &mut y;
+    let _ = writeln!(w, "name: shop\nservices:");
+    for i in 0..services {
+        let name = format!("svc-{i:03}");
+        let port = 8000 + i;
+        let hardened = i % 5 == 0;
+        let _ = writeln!(w, "  {name}:");
+        if hardened {
+            let _ = writeln!(w, "    cap_drop:\n      - ALL");
+        }
+        let _ = writeln!(
+            w,
+            "    command:\n      - serve\n      - --port\n      - \"{port}\""
+        );
+        if i % 10 == 1 {
+            let _ = writeln!(
+                w,
+                "    depends_on:\n      svc-{:03}:\n        condition: service_started\n        required: true",
+                i - 1
+            );
+        }
+        if i % 4 == 0 {
+            let _ = writeln!(
+                w,
+                "    deploy:\n      resources:\n        limits:\n          cpus: 0.5\n          memory: \"268435456\""
+            );
+            if i % 8 == 0 {
+                let _ = writeln!(w, "          pids: 200");
+            }
+        }
+        let _ = writeln!(
+            w,
+            "    environment:\n      APP_ENV: production\n      DB_HOST: db.internal\n      HTTP_PORT: \"{port}\"\n      LOG_LEVEL: info\n      REGION: eu-west-1"
+        );
+        if i % 3 == 0 {
+            let _ = writeln!(
+                w,
+                "    healthcheck:\n      test:\n        - CMD\n        - wget\n        - -qO-\n        - http://localhost:{port}/health\n      timeout: 3s\n      interval: 30s\n      retries: 3"
+            );
+        }
+        let _ = writeln!(
+            w,
+            "    image: registry.example.com/shop/{name}:1.{}.{}",
+            i / 10,
+            i % 10
+        );
+        let _ = writeln!(
+            w,
+            "    labels:\n      com.example.service: {name}\n      com.example.team: team-{}",
+            i % 7
+        );
+        let _ = writeln!(w, "    networks:");
+        if i % 2 == 0 {
+            let _ = writeln!(w, "      backend: null");
+        }
+        let _ = writeln!(w, "      default: null");
+        let _ = writeln!(
+            w,
+            "    ports:\n      - mode: ingress\n        target: {port}\n        published: \"{}\"\n        protocol: tcp",
+            port + 10000
+        );
+        if hardened {
+            let _ = writeln!(w, "    read_only: true");
+        }
+        if i % 2 == 1 {
+            let _ = writeln!(w, "    restart: unless-stopped");
+        }
+        if hardened {
+            let _ = writeln!(w, "    user: 1000:1000");
+        }
+        let _ = writeln!(
+            w,
+            "    volumes:\n      - type: bind\n        source: /srv/shop/{name}/config\n        target: /etc/app\n        read_only: true\n        bind:\n          create_host_path: true\n      - type: volume\n        source: data-{i:03}\n        target: /var/lib/app\n        volume: {{}}"
+        );
+        if i % 25 == 7 {
+            let _ = writeln!(
+                w,
+                "    x-hardrun:\n      allow:\n        - healthcheck\n      reason: no shell nor HTTP client in the image"
+            );
+        }
+    }
+    let _ = writeln!(
+        w,
+        "networks:\n  backend:\n    name: shop_backend\n  default:\n    name: shop_default\nvolumes:"
+    );
+    for i in 0..services {
+        let _ = writeln!(w, "  data-{i:03}:\n    name: shop_data-{i:03}");
+    }
+    y
+}
+
+/// The service names of a model, in its order.
+fn service_names(model: &serde_json::Value) -> Vec<String> {
+    model
+        .get("services")
+        .and_then(serde_json::Value::as_object)
+        .map(|services| services.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The context `hardrun compose` plans with.
+fn compose_context(profile: &Profile) -> Context {
+    Context {
+        profile: profile.name.clone(),
+        host_cpus: hardrun::host::host_cpus(),
+        ..Context::default()
+    }
+}
+
+/// The plan of one service, as `compose_command::plan_services` makes it (no `--allow`, no
+/// `compose run` options): the spec read from the whole model, the service's waiver, the plan.
+/// The model has no secrets or configs Compose copies into the root filesystem, so the
+/// read-only refusal those would cause never applies.
+fn plan_service(
+    profile: &Profile,
+    context: &Context,
+    model: &serde_json::Value,
+    name: &str,
+) -> Plan {
+    let spec = model::spec_in_model(model, name).expect("a readable service");
+    let waived = model::waiver(name, &model["services"][name])
+        .expect("a valid waiver")
+        .map(|waiver| waiver.allow)
+        .unwrap_or_default();
+    let planned = plan(profile, &spec, &waived, context);
+    assert!(model::copied_into_rootfs(model, name).is_empty());
+    planned
+}
+
+/// Writes one service's plan into the model, as `plan_services` does.
+fn apply_service(model: &mut serde_json::Value, name: &str, planned: &Plan) {
+    let service = &mut model["services"][name];
+    if !planned.is_refused() {
+        model::apply(service, &planned.edits());
+    }
+    model::repair(service);
+}
+
+/// Everything `hardrun compose` does between reading what `docker compose config` printed and
+/// writing the hardened model: parse, then plan and apply each service in turn.
+fn harden_model(
+    profile: &Profile,
+    context: &Context,
+    text: &str,
+) -> (serde_json::Value, Vec<(String, Plan)>) {
+    let mut model: serde_json::Value =
+        serde_saphyr::from_str(text).expect("the model compose printed");
+    let mut plans = Vec::new();
+    for name in service_names(&model) {
+        let planned = plan_service(profile, context, &model, &name);
+        apply_service(&mut model, &name, &planned);
+        plans.push((name, planned));
+    }
+    (model, plans)
+}
+
+/// The first path where two models differ, if any.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys = x.keys().chain(y.keys().filter(|k| !x.contains_key(*k)));
+            keys.into_iter()
+                .find_map(|key| match (x.get(key), y.get(key)) {
+                    (Some(u), Some(v)) => first_difference(u, v, &format!("{path}.{key}")),
+                    _ => Some(format!("{path}.{key}")),
+                })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, &format!("{path}[{i}]"))),
+        _ => (a != b).then(|| path.to_owned()),
+    }
+}
+
+/// The real `docker compose -f <model> config` in a scratch directory, as hardrun calls it.
+struct ComposeCall {
+    wall: Stats,
+    /// Where compose's output differs from the generated model (`None`: nowhere).
+    difference: Option<String>,
+}
+
+/// Times `docker compose -f compose.yaml config` on `text`; `None` when `docker compose
+/// version` does not work here.
+fn compose_config_call(text: &str, (warmup, runs): (usize, usize)) -> Option<ComposeCall> {
+    let docker = hardrun::host::locate_docker().ok()?;
+    let command = |args: &[&str], dir: &Path| {
+        let mut command = Command::new(&docker);
+        command
+            .args(args)
+            .current_dir(dir)
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_PROFILES")
+            .env_remove("COMPOSE_FILE")
+            .stdin(Stdio::null());
+        command
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let version = command(&["compose", "version"], dir.path()).output().ok()?;
+    if !version.status.success() {
+        return None;
+    }
+    std::fs::write(dir.path().join("compose.yaml"), text).expect("write the model");
+    let mut printed = String::new();
+    let mut wall = Vec::new();
+    for run in 0..warmup + runs {
+        let start = Instant::now();
+        let output = command(&["compose", "-f", "compose.yaml", "config"], dir.path())
+            .output()
+            .expect("run docker compose config");
+        let elapsed = start.elapsed().as_nanos() as f64;
+        assert!(
+            output.status.success(),
+            "docker compose config refuses the generated model: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if run >= warmup {
+            wall.push(elapsed);
+        }
+        printed = String::from_utf8(output.stdout).expect("UTF-8 from compose");
+    }
+    let generated: serde_json::Value = serde_saphyr::from_str(text).expect("the generated model");
+    let resolved: serde_json::Value = serde_saphyr::from_str(&printed).expect("compose's model");
+    Some(ComposeCall {
+        wall: Stats::of(wall),
+        difference: first_difference(&generated, &resolved, ""),
+    })
+}
+
 /// Order statistics of a sample.
 #[derive(Clone, Copy)]
 struct Stats {
+    /// The size of the sample.
+    count: usize,
     min: f64,
     median: f64,
     p90: f64,
@@ -268,6 +531,7 @@ impl Stats {
             sample[low] + (sample[high] - sample[low]) * (rank - low as f64)
         };
         Stats {
+            count: sample.len(),
             min: sample[0],
             median: at(0.5),
             p90: at(0.9),
@@ -292,6 +556,28 @@ fn per_iteration(batches: usize, per_batch: usize, mut f: impl FnMut()) -> Stats
         })
         .collect();
     Stats::of(sample)
+}
+
+/// Like `per_iteration`, with a fresh input from `setup` for each iteration, made before its
+/// batch is timed and dropped after.
+fn per_iteration_with<T>(
+    batches: usize,
+    per_batch: usize,
+    mut setup: impl FnMut() -> T,
+    mut f: impl FnMut(&mut T),
+) -> Stats {
+    let mut batch = || {
+        let mut inputs: Vec<T> = (0..per_batch).map(|_| setup()).collect();
+        let start = Instant::now();
+        for input in &mut inputs {
+            f(input);
+        }
+        let elapsed = start.elapsed().as_nanos() as f64 / per_batch as f64;
+        drop(inputs);
+        elapsed
+    };
+    batch();
+    Stats::of((0..batches).map(|_| batch()).collect())
 }
 
 /// A hermetic environment for the child processes: no profile files, no outer hardrun.
@@ -640,7 +926,112 @@ fn main() {
     })
     .collect();
 
-    // 3. Report.
+    // 3. Compose: hardrun's own work on a 200-service model, then compose's call, for scale.
+    let compose_text = compose_model(config.compose_services);
+    let compose_context = compose_context(&profile);
+    let parsed: serde_json::Value =
+        serde_saphyr::from_str(&compose_text).expect("the generated model parses");
+    let names = service_names(&parsed);
+    assert_eq!(names.len(), config.compose_services);
+    let (hardened, compose_plans) = harden_model(&profile, &compose_context, &compose_text);
+    assert!(
+        compose_plans
+            .iter()
+            .all(|(_, planned)| !planned.is_refused()),
+        "production refuses no service of the generated model"
+    );
+    let compose_edits: usize = compose_plans.iter().map(|(_, p)| p.edits().len()).sum();
+    {
+        // The partly hardened services keep their user: the model reads as written.
+        let spec = model::spec_in_model(&parsed, "svc-005").unwrap();
+        assert_eq!(
+            spec.user.map(|user| user.value).as_deref(),
+            Some("1000:1000")
+        );
+    }
+    let hardened_text = serde_saphyr::to_string(&hardened).expect("the hardened model as YAML");
+    let (batches, per_batch) = config.compose;
+    let plan_all = |model: &serde_json::Value| -> Vec<Plan> {
+        names
+            .iter()
+            .map(|name| plan_service(&profile, &compose_context, model, name))
+            .collect()
+    };
+    let compose_plans_only = plan_all(&parsed);
+    let compose_stages = [
+        (
+            "parse (serde_saphyr::from_str)",
+            per_iteration(batches, per_batch, || {
+                let value: serde_json::Value =
+                    serde_saphyr::from_str(black_box(&compose_text)).unwrap();
+                black_box(value);
+            }),
+        ),
+        (
+            "plan (spec_in_model + waiver + plan)",
+            per_iteration(batches, per_batch, || {
+                black_box(plan_all(black_box(&parsed)));
+            }),
+        ),
+        (
+            "apply (apply + repair)",
+            per_iteration_with(
+                batches,
+                per_batch,
+                || parsed.clone(),
+                |model| {
+                    for (name, planned) in names.iter().zip(&compose_plans_only) {
+                        apply_service(black_box(model), name, planned);
+                    }
+                },
+            ),
+        ),
+        (
+            "serialize (serde_saphyr::to_string)",
+            per_iteration(batches, per_batch, || {
+                black_box(serde_saphyr::to_string(black_box(&hardened)).unwrap());
+            }),
+        ),
+    ];
+    // For scale, what parsing could cost at best: the YAML parser's events alone, with no
+    // tree built, and the same model as JSON through serde_json.
+    let compose_json = serde_json::to_string(&parsed).expect("the model as JSON");
+    let compose_floors = [
+        (
+            "for scale: YAML events only (granit-parser)",
+            per_iteration(batches, per_batch, || {
+                let mut events = 0usize;
+                for event in granit_parser::Parser::new_from_str(black_box(&compose_text)) {
+                    black_box(event.expect("valid YAML"));
+                    events += 1;
+                }
+                black_box(events);
+            }),
+        ),
+        (
+            "for scale: the model as JSON (serde_json)",
+            per_iteration(batches, per_batch, || {
+                let value: serde_json::Value =
+                    serde_json::from_str(black_box(&compose_json)).unwrap();
+                black_box(value);
+            }),
+        ),
+    ];
+    let compose_hardening = per_iteration(batches, per_batch, || {
+        black_box(harden_model(
+            &profile,
+            &compose_context,
+            black_box(&compose_text),
+        ));
+    });
+    let compose_total = per_iteration(batches, per_batch, || {
+        let (model, plans) = harden_model(&profile, &compose_context, black_box(&compose_text));
+        black_box((serde_saphyr::to_string(&model).unwrap(), plans));
+    });
+    let compose_call = compose_config_call(&compose_text, config.compose_runs);
+    let compose_met = compose_hardening.median < COMPOSE_GOAL.as_nanos() as f64;
+
+    // 4. Report.
     let typical_row = &processes[0];
     let met = typical_row.added() < GOAL.as_nanos() as f64;
     let mut out = String::new();
@@ -649,6 +1040,10 @@ fn main() {
     let _ = writeln!(
         w,
         "goal: < 1 ms median added wall time (hardrun --profile production run … nginx:1.27 vs exec of docker directly)"
+    );
+    let _ = writeln!(
+        w,
+        "goal (compose): < 10 ms median for parse + plan + apply of a {COMPOSE_SERVICES}-service model (issue 4 item 8)"
     );
     let _ = writeln!(
         w,
@@ -757,6 +1152,68 @@ fn main() {
     let _ = writeln!(w);
     let _ = writeln!(
         w,
+        "3. compose, {} services, production profile loaded once (ms per iteration, statistics over batches)",
+        config.compose_services
+    );
+    let _ = writeln!(
+        w,
+        "   model as `docker compose config` prints it: {} KiB in, {} KiB out, {} edits; {} x {} iterations",
+        compose_text.len() / 1024,
+        hardened_text.len() / 1024,
+        compose_edits,
+        config.compose.0,
+        config.compose.1,
+    );
+    let _ = writeln!(
+        w,
+        "{:<44} {:>9} {:>9} {:>9} {:>9}",
+        "work", "min", "median", "p90", "mean"
+    );
+    let ms_line = |w: &mut String, name: &str, stats: &Stats| {
+        let _ = writeln!(
+            w,
+            "{:<44} {:>9} {:>9} {:>9} {:>9}",
+            name,
+            ms(stats.min),
+            ms(stats.median),
+            ms(stats.p90),
+            ms(stats.mean),
+        );
+    };
+    for (name, stats) in &compose_stages {
+        ms_line(w, &format!("  {name}"), stats);
+    }
+    ms_line(w, "parse + plan + apply (the goal)", &compose_hardening);
+    ms_line(w, "parse + plan + apply + serialize", &compose_total);
+    for (name, stats) in &compose_floors {
+        ms_line(w, name, stats);
+    }
+    match &compose_call {
+        Some(call) => {
+            ms_line(
+                w,
+                &format!(
+                    "docker compose config, {} run(s) (for scale)",
+                    call.wall.count
+                ),
+                &call.wall,
+            );
+            let _ = writeln!(
+                w,
+                "   compose prints the generated model back {}",
+                match &call.difference {
+                    None => "unchanged".to_owned(),
+                    Some(path) => format!("changed, first at {path}"),
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(w, "docker compose config: skipped: no compose");
+        }
+    }
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
         "result: {} ms median added wall time for the typical run: {} (goal < 1 ms)",
         ms(typical_row.added()),
         match (config.full, met) {
@@ -789,6 +1246,23 @@ fn main() {
         "        in-process share: {} ms loading the profile + {} ms parse/plan/apply/mask",
         ms(loading.median),
         ms(total_typical.median),
+    );
+    let _ = writeln!(
+        w,
+        "compose: {} ms median for parse + plan + apply of {} services: {} (goal < 10 ms for {COMPOSE_SERVICES}){}",
+        ms(compose_hardening.median),
+        config.compose_services,
+        match (config.full, compose_met) {
+            (false, _) => "not judged in smoke mode",
+            (true, true) => "MET",
+            (true, false) => "NOT MET",
+        },
+        compose_call
+            .as_ref()
+            .map_or_else(String::new, |call| format!(
+                "; the docker compose config call itself: {} ms",
+                ms(call.wall.median)
+            )),
     );
     let _ = writeln!(w, "elapsed: {:.1} s", started.elapsed().as_secs_f64());
     print!("{out}");
@@ -825,6 +1299,24 @@ fn main() {
                 "stages_200_words": stages.iter().map(|(name, stats)| {
                     serde_json::json!({"stage": name, "stats": stats_json(stats)})
                 }).collect::<Vec<_>>(),
+            },
+            "compose": {
+                "services": config.compose_services,
+                "model_bytes": compose_text.len(),
+                "hardened_model_bytes": hardened_text.len(),
+                "edits": compose_edits,
+                "goal_parse_plan_apply_median_ns": COMPOSE_GOAL.as_nanos() as u64,
+                "goal_met": compose_met,
+                "stages_ns_per_iteration": compose_stages.iter().map(|(name, stats)| {
+                    serde_json::json!({"stage": name, "stats": stats_json(stats)})
+                }).collect::<Vec<_>>(),
+                "parse_plan_apply_ns": stats_json(&compose_hardening),
+                "parse_plan_apply_serialize_ns": stats_json(&compose_total),
+                "for_scale_ns_per_iteration": compose_floors.iter().map(|(name, stats)| {
+                    serde_json::json!({"work": name, "stats": stats_json(stats)})
+                }).collect::<Vec<_>>(),
+                "docker_compose_config_wall_ns": compose_call.as_ref().map(|call| stats_json(&call.wall)),
+                "docker_compose_prints_model_unchanged": compose_call.as_ref().map(|call| call.difference.is_none()),
             },
         });
         let path = dir.join("bench-overhead.json");
