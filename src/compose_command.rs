@@ -419,3 +419,77 @@ fn model_fd(model: &[u8]) -> io::Result<OwnedFd> {
     file.write_all(model)?;
     Ok(file.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Change;
+
+    fn change(kind: ChangeKind, offending: Option<&str>, edits: Vec<Edit>) -> Change {
+        Change {
+            rule: "non-root-user",
+            kind,
+            reason: "the container runs as root".into(),
+            offending: offending.map(str::to_owned),
+            edits,
+        }
+    }
+
+    fn plan_of(changes: Vec<Change>) -> Plan {
+        Plan {
+            profile: "production".into(),
+            changes,
+        }
+    }
+
+    #[test]
+    fn a_run_option_that_would_be_tightened_is_refused() {
+        let mut plan = plan_of(vec![
+            change(
+                ChangeKind::Tightened,
+                Some("-u 0"),
+                vec![Edit::User("1000:1000".into())],
+            ),
+            change(
+                ChangeKind::Tightened,
+                Some("services.web.user=0"),
+                vec![Edit::User("1000:1000".into())],
+            ),
+            change(ChangeKind::Added, None, vec![Edit::ReadOnlyRootfs]),
+        ]);
+        refuse_run_overrides(&mut plan);
+        let kinds: Vec<ChangeKind> = plan.changes.iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ChangeKind::Refused,
+                ChangeKind::Tightened,
+                ChangeKind::Added
+            ]
+        );
+        assert!(plan.changes[0].edits.is_empty());
+        assert!(plan.changes[0].reason.contains("compose run"));
+    }
+
+    #[test]
+    fn read_only_is_refused_where_compose_copies_secrets_into_the_root() {
+        let mut plan = plan_of(vec![change(
+            ChangeKind::Added,
+            None,
+            vec![Edit::ReadOnlyRootfs],
+        )]);
+        refuse_read_only_with_copied_secrets(&mut plan, &["services.web.secrets[0]=token".into()]);
+        assert!(plan.is_refused());
+        assert_eq!(
+            plan.changes[0].offending.as_deref(),
+            Some("services.web.secrets[0]=token")
+        );
+        let mut untouched = plan_of(vec![change(
+            ChangeKind::Added,
+            None,
+            vec![Edit::ReadOnlyRootfs],
+        )]);
+        refuse_read_only_with_copied_secrets(&mut untouched, &[]);
+        assert!(!untouched.is_refused());
+    }
+}
