@@ -64,7 +64,7 @@ pub fn compose(
     }
     let profile = profile_of()?;
     let without_files = command.without_files().map_err(|e| e.to_string())?;
-    let model_text = resolve(&docker, &command)?;
+    let (program, model_text) = resolve(&docker, &command)?;
     // YAML, not `--format json`: the JSON output drops service-level `x-*` keys (`x-hardrun`).
     let mut model: Value = serde_saphyr::from_str(&model_text)
         .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
@@ -115,7 +115,7 @@ pub fn compose(
         .map_err(|e| format!("cannot write the hardened model: {e}"))?;
     let project_directory = project_directory(&command)?;
     validate(
-        &docker,
+        &program,
         &command,
         &project_directory,
         yaml.as_bytes(),
@@ -131,8 +131,7 @@ pub fn compose(
     let _ = stderr.flush();
     let fd =
         model_fd(yaml.as_bytes()).map_err(|e| format!("cannot hand the model to compose: {e}"))?;
-    let mut args: Vec<OsString> = command.docker_words().to_vec();
-    args.push("compose".into());
+    let mut args: Vec<OsString> = program.prefix.clone();
     args.extend(without_files);
     args.push("-f".into());
     args.push(format!("/dev/fd/{}", fd.as_raw_fd()).into());
@@ -148,29 +147,90 @@ pub fn compose(
     }
     args.extend(command.subcommand_words().iter().cloned());
     // The descriptor stays open (and inherited) through the exec.
-    let code = crate::hand_off(&args, depth);
+    let error = exec::exec(&program.path, &args, depth, &[]);
     drop(fd);
-    Ok(code)
+    let _ = writeln!(io::stderr(), "hardrun: {error}");
+    Ok(ExitCode::from(error.exit_code()))
 }
 
-/// `docker [globals] compose [root flags] config --format json`: compose resolves the project.
-fn resolve(docker: &Path, command: &ComposeCommand) -> Result<String, String> {
-    let mut args: Vec<&OsStr> = command
-        .docker_words()
-        .iter()
-        .map(OsString::as_os_str)
-        .collect();
-    args.push(OsStr::new("compose"));
-    args.extend(command.root_words().iter().map(OsString::as_os_str));
-    args.push(OsStr::new("config"));
-    let output = exec::capture(docker, &args)
-        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
-    if output.status.success() {
-        return String::from_utf8(output.stdout)
-            .map_err(|_| "docker compose config printed something that is not UTF-8".into());
+/// How compose is started: the docker plugin (`docker [globals] compose`), or a standalone
+/// Compose v2 `docker-compose` when the plugin is missing.
+struct Program {
+    path: PathBuf,
+    prefix: Vec<OsString>,
+}
+
+impl Program {
+    fn plugin(docker: &Path, command: &ComposeCommand) -> Program {
+        let mut prefix = command.docker_words().to_vec();
+        prefix.push("compose".into());
+        Program {
+            path: docker.to_owned(),
+            prefix,
+        }
     }
-    let complaint = String::from_utf8_lossy(&output.stderr);
-    Err(compose_failure(docker, complaint.trim()))
+
+    /// `prefix` + `rest`, as `&OsStr`s.
+    fn args<'a>(&'a self, rest: &'a [OsString]) -> Vec<&'a OsStr> {
+        self.prefix
+            .iter()
+            .chain(rest)
+            .map(OsString::as_os_str)
+            .collect()
+    }
+}
+
+/// `compose [root flags] config`: compose resolves the project. Returns the program that did
+/// it and the model (YAML).
+fn resolve(docker: &Path, command: &ComposeCommand) -> Result<(Program, String), String> {
+    let mut rest = command.root_words().to_vec();
+    rest.push("config".into());
+    let plugin = Program::plugin(docker, command);
+    let output = exec::capture(&plugin.path, &plugin.args(&rest))
+        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
+    let output = match output.status.success() {
+        true => (plugin, output),
+        false => {
+            let complaint = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+            let standalone =
+                standalone_v2(docker).ok_or_else(|| compose_failure(docker, &complaint))?;
+            let output = exec::capture(&standalone.path, &standalone.args(&rest))
+                .map_err(|e| format!("cannot run {}: {e}", standalone.path.display()))?;
+            if !output.status.success() {
+                let complaint = String::from_utf8_lossy(&output.stderr);
+                return Err(format!(
+                    "docker-compose cannot resolve the project:\n{}",
+                    complaint.trim()
+                ));
+            }
+            (standalone, output)
+        }
+    };
+    let (program, output) = output;
+    let text = String::from_utf8(output.stdout)
+        .map_err(|_| "docker compose config printed something that is not UTF-8".to_owned())?;
+    Ok((program, text))
+}
+
+/// A standalone Compose v2 `docker-compose`, when the docker plugin is missing.
+fn standalone_v2(docker: &Path) -> Option<Program> {
+    let plugin = [OsStr::new("compose"), OsStr::new("version")];
+    if exec::capture(docker, &plugin).is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let path = crate::host::standalone_compose()?;
+    let output = exec::capture(&path, &[OsStr::new("version"), OsStr::new("--short")]).ok()?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let major = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()?
+        .parse::<u32>()
+        .ok()?;
+    (major >= 2).then_some(Program {
+        path,
+        prefix: Vec::new(),
+    })
 }
 
 /// Says why compose could not resolve the project: compose missing, v1, or the project itself.
@@ -280,7 +340,7 @@ fn verify_project(
     let name = match command.project_name() {
         Some(name) => name.to_string_lossy().into_owned(),
         None => {
-            let model: Value = serde_saphyr::from_str(&resolve(docker, command)?)
+            let model: Value = serde_saphyr::from_str(&resolve(docker, command)?.1)
                 .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
             model
                 .get("name")
@@ -341,29 +401,19 @@ fn with_run_options(spec: &mut ContainerSpec, run: &ComposeRun) {
 /// Compose checks the hardened model before anything runs; a rejection names the rules that
 /// changed the model.
 fn validate(
-    docker: &Path,
+    program: &Program,
     command: &ComposeCommand,
     project_directory: &Path,
     model: &[u8],
     plans: &[(String, Plan)],
 ) -> Result<(), String> {
-    let mut args: Vec<&OsStr> = command
-        .docker_words()
-        .iter()
-        .map(OsString::as_os_str)
-        .collect();
-    let without_files = command.without_files().map_err(|e| e.to_string())?;
-    args.push(OsStr::new("compose"));
-    args.extend(without_files.iter().map(OsString::as_os_str));
-    args.extend([
-        OsStr::new("-f"),
-        OsStr::new("-"),
-        OsStr::new("--project-directory"),
-        project_directory.as_os_str(),
-    ]);
-    args.extend(["config", "--quiet"].map(OsStr::new));
-    let output = exec::capture_with_input(docker, &args, model)
-        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
+    let mut rest = command.without_files().map_err(|e| e.to_string())?;
+    rest.extend(["-f", "-", "--project-directory"].map(OsString::from));
+    rest.push(project_directory.as_os_str().to_owned());
+    rest.extend(["config", "--quiet"].map(OsString::from));
+    let args = program.args(&rest);
+    let output = exec::capture_with_input(&program.path, &args, model)
+        .map_err(|e| format!("cannot run {}: {e}", program.path.display()))?;
     if output.status.success() {
         return Ok(());
     }
