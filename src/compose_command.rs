@@ -64,25 +64,29 @@ pub fn compose(
     }
     let profile = profile_of()?;
     let without_files = command.without_files().map_err(|e| e.to_string())?;
-    let (program, model_text) = resolve(&docker, &command)?;
+    let stdin = project_on_stdin(&command)?;
+    let (program, model_text) = resolve(&docker, &command, &stdin)?;
     // YAML, not `--format json`: the JSON output drops service-level `x-*` keys (`x-hardrun`).
     let mut model: Value = serde_saphyr::from_str(&model_text)
         .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
+    add_named_services(&program, &command, &stdin, &mut model)?;
     let plans = plan_services(&profile, &options.allow, &command, &mut model)?;
     let format = Format::from(options.format);
     let stderr = &mut io::stderr().lock();
     let stdout = &mut io::stdout().lock();
     let io_error = |e: io::Error| format!("cannot write output: {e}");
-    let refused = plans.iter().any(|(_, plan)| plan.is_refused());
+    let refused = plans.iter().any(|(_, plan, _)| plan.is_refused());
     match format {
         Format::Json if options.dry_run || options.explain || refused => {
             let services: Map<String, Value> = plans
                 .iter()
-                .map(|(name, plan)| {
-                    (
-                        name.clone(),
-                        report::to_json(plan, &profile.source, None, &[]),
-                    )
+                .map(|(name, plan, waiver)| {
+                    let mut report = report::to_json(plan, &profile.source, None, &[]);
+                    if let Some(waiver) = waiver {
+                        report["waiver"] =
+                            serde_json::json!({"allow": waiver.allow, "reason": waiver.reason});
+                    }
+                    (name.clone(), report)
                 })
                 .collect();
             let mut value = serde_json::json!({ "profile": profile.name, "refused": refused, "services": services });
@@ -94,16 +98,37 @@ pub fn compose(
         }
         Format::Json => {}
         Format::Text => {
-            for (name, plan) in &plans {
+            for (name, plan, waiver) in &plans {
+                let heading = match waiver {
+                    Some(waiver) => format!(
+                        "hardrun: service '{name}': (x-hardrun waives {}: {})",
+                        waiver.allow.join(", "),
+                        waiver.reason
+                    ),
+                    None => format!("hardrun: service '{name}':"),
+                };
+                let speaks = options.explain
+                    || plan.changes.iter().any(|c| {
+                        matches!(
+                            c.kind,
+                            ChangeKind::Warned | ChangeKind::Waived | ChangeKind::Refused
+                        )
+                    });
+                if speaks {
+                    writeln!(stderr, "{heading}").map_err(io_error)?;
+                }
                 if options.explain {
-                    writeln!(stderr, "hardrun: service '{name}'").map_err(io_error)?;
                     report::explain(stderr, plan, &profile.source, &[]).map_err(io_error)?;
                 } else if !refused {
                     report::warnings(stderr, plan).map_err(io_error)?;
                 }
                 if plan.is_refused() {
-                    writeln!(stderr, "hardrun: service '{name}':").map_err(io_error)?;
                     report::refusal(stderr, plan).map_err(io_error)?;
+                    writeln!(
+                        stderr,
+                        "help: or waive it for this service only: `x-hardrun: {{allow: [RULE], reason: \"why\"}}`"
+                    )
+                    .map_err(io_error)?;
                 }
             }
         }
@@ -182,34 +207,92 @@ impl Program {
 
 /// `compose [root flags] config`: compose resolves the project. Returns the program that did
 /// it and the model (YAML).
-fn resolve(docker: &Path, command: &ComposeCommand) -> Result<(Program, String), String> {
-    let mut rest = command.root_words().to_vec();
-    rest.push("config".into());
+fn resolve(
+    docker: &Path,
+    command: &ComposeCommand,
+    stdin: &[u8],
+) -> Result<(Program, String), String> {
     let plugin = Program::plugin(docker, command);
-    let output = exec::capture(&plugin.path, &plugin.args(&rest))
-        .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
-    let output = match output.status.success() {
-        true => (plugin, output),
-        false => {
-            let complaint = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    match config(&plugin, command, stdin, &[]) {
+        Ok(text) => Ok((plugin, text)),
+        Err(complaint) => {
             let standalone =
                 standalone_v2(docker).ok_or_else(|| compose_failure(docker, &complaint))?;
-            let output = exec::capture(&standalone.path, &standalone.args(&rest))
-                .map_err(|e| format!("cannot run {}: {e}", standalone.path.display()))?;
-            if !output.status.success() {
-                let complaint = String::from_utf8_lossy(&output.stderr);
-                return Err(format!(
-                    "docker-compose cannot resolve the project:\n{}",
-                    complaint.trim()
-                ));
-            }
-            (standalone, output)
+            let text = config(&standalone, command, stdin, &[]).map_err(|complaint| {
+                format!("docker-compose cannot resolve the project:\n{complaint}")
+            })?;
+            Ok((standalone, text))
         }
-    };
-    let (program, output) = output;
-    let text = String::from_utf8(output.stdout)
-        .map_err(|_| "docker compose config printed something that is not UTF-8".to_owned())?;
-    Ok((program, text))
+    }
+}
+
+/// One `compose [root flags] config [SERVICE…]` call: the model, or compose's complaint.
+fn config(
+    program: &Program,
+    command: &ComposeCommand,
+    stdin: &[u8],
+    services: &[String],
+) -> Result<String, String> {
+    let mut rest = command.root_words().to_vec();
+    rest.push("config".into());
+    rest.extend(services.iter().map(OsString::from));
+    let args = program.args(&rest);
+    let output = exec::capture_with_input(&program.path, &args, stdin)
+        .map_err(|e| format!("cannot run {}: {e}", program.path.display()))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+    }
+    String::from_utf8(output.stdout)
+        .map_err(|_| "docker compose config printed something that is not UTF-8".to_owned())
+}
+
+/// Services named on the command line whose profiles are not active are left out of the
+/// plain `config`, yet compose starts them when named: they are resolved by name and added.
+fn add_named_services(
+    program: &Program,
+    command: &ComposeCommand,
+    stdin: &[u8],
+    model: &mut Value,
+) -> Result<(), String> {
+    let mut named: Vec<String> = command.services().to_vec();
+    named.extend(command.run().map(|run| run.service.clone()));
+    let present = |name: &String| model["services"].get(name).is_some();
+    let missing: Vec<String> = named.into_iter().filter(|n| !present(n)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let text = config(program, command, stdin, &missing).map_err(|complaint| {
+        format!(
+            "docker compose cannot resolve {}:\n{complaint}",
+            missing.join(", ")
+        )
+    })?;
+    let extra: Value = serde_saphyr::from_str(&text)
+        .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
+    if let (Some(services), Some(extra)) = (
+        model.get_mut("services").and_then(Value::as_object_mut),
+        extra.get("services").and_then(Value::as_object),
+    ) {
+        for (name, service) in extra {
+            services
+                .entry(name.clone())
+                .or_insert_with(|| service.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The project on stdin (`-f -`) is read once, for every `config` call; stdin then stays free
+/// for the handoff.
+fn project_on_stdin(command: &ComposeCommand) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    if command.files().iter().any(|f| f == "-") {
+        io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read the compose project from stdin: {e}"))?;
+    }
+    Ok(bytes)
 }
 
 /// A standalone Compose v2 `docker-compose`, when the docker plugin is missing.
@@ -275,7 +358,7 @@ fn plan_services(
     allow: &[String],
     command: &ComposeCommand,
     model: &mut Value,
-) -> Result<Vec<(String, Plan)>, String> {
+) -> Result<Vec<(String, Plan, Option<model::Waiver>)>, String> {
     let names: Vec<String> = model
         .get("services")
         .and_then(Value::as_object)
@@ -291,8 +374,9 @@ fn plan_services(
         let mut spec = model::spec_in_model(model, &name).map_err(|e| e.to_string())?;
         let service = &model["services"][&name];
         let mut waived: Vec<String> = allow.to_vec();
-        if let Some(waiver) = model::waiver(&name, service).map_err(|e| e.to_string())? {
-            waived.extend(waiver.allow);
+        let waiver = model::waiver(&name, service).map_err(|e| e.to_string())?;
+        if let Some(waiver) = &waiver {
+            waived.extend(waiver.allow.iter().cloned());
         }
         if let Some(run) = command.run().filter(|run| run.service == name) {
             with_run_options(&mut spec, run);
@@ -305,7 +389,7 @@ fn plan_services(
             model::apply(service, &plan.edits());
         }
         model::repair(service);
-        plans.push((name, plan));
+        plans.push((name, plan, waiver));
     }
     Ok(plans)
 }
@@ -340,7 +424,8 @@ fn verify_project(
     let name = match command.project_name() {
         Some(name) => name.to_string_lossy().into_owned(),
         None => {
-            let model: Value = serde_saphyr::from_str(&resolve(docker, command)?.1)
+            let stdin = project_on_stdin(command)?;
+            let model: Value = serde_saphyr::from_str(&resolve(docker, command, &stdin)?.1)
                 .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
             model
                 .get("name")
@@ -405,7 +490,7 @@ fn validate(
     command: &ComposeCommand,
     project_directory: &Path,
     model: &[u8],
-    plans: &[(String, Plan)],
+    plans: &[(String, Plan, Option<model::Waiver>)],
 ) -> Result<(), String> {
     let mut rest = command.without_files().map_err(|e| e.to_string())?;
     rest.extend(["-f", "-", "--project-directory"].map(OsString::from));
@@ -419,7 +504,7 @@ fn validate(
     }
     let changed: Vec<String> = plans
         .iter()
-        .flat_map(|(name, plan)| {
+        .flat_map(|(name, plan, _)| {
             plan.changes
                 .iter()
                 .filter(|c| !c.edits.is_empty())

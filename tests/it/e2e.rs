@@ -21,7 +21,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A main process that runs until TERM and then exits 0 (PID 1 ignores signals it does not
 /// handle). It prints `ready` once the trap is in place.
-const UNTIL_TERM: &str = r#"trap "exit 0" TERM; echo ready; sleep 300 & wait"#;
+pub(crate) const UNTIL_TERM: &str = r#"trap "exit 0" TERM; echo ready; sleep 300 & wait"#;
 
 /// docker's default capability set (moby `oci/caps/defaults.go`).
 const DOCKER_DEFAULT_CAPS: [&str; 14] = [
@@ -42,7 +42,7 @@ const DOCKER_DEFAULT_CAPS: [&str; 14] = [
 ];
 
 /// A capability's bit in `/proc/PID/status` masks.
-fn cap_bit(name: &str) -> u64 {
+pub(crate) fn cap_bit(name: &str) -> u64 {
     let number = match name {
         "CHOWN" => 0,
         "DAC_OVERRIDE" => 1,
@@ -103,7 +103,7 @@ struct Expected {
 }
 
 /// Everything read from inside the container: `key=value` lines.
-fn probe_inside(engine: &Engine, container: &Container) -> BTreeMap<String, String> {
+pub(crate) fn probe_inside(engine: &Engine, container: &Container) -> BTreeMap<String, String> {
     let cgroup = |v1, v2| engine.cgroup_file(v1, v2);
     let script = format!(
         r#"
@@ -137,7 +137,7 @@ read_file cpu_period {cpu_period}
         .collect()
 }
 
-fn hex_mask(text: Option<&String>) -> u64 {
+pub(crate) fn hex_mask(text: Option<&String>) -> u64 {
     let text = text.expect("a capability mask in /proc/1/status");
     u64::from_str_radix(text, 16).expect("a hex capability mask")
 }

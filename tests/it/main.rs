@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod cli;
+mod compose;
 mod e2e;
 mod engine;
 mod profiles;

@@ -2,7 +2,9 @@
 //!
 //! The fake docker is a tiny shell script that records its argv (NUL-separated, plus the
 //! argument count so that "no arguments" and "one empty argument" differ), the value of
-//! `HARDRUN_ACTIVE` it was given, and exits with `FAKE_DOCKER_EXIT` (default 0).
+//! `HARDRUN_ACTIVE` it was given, and exits with `FAKE_DOCKER_EXIT` (default 0). When
+//! `FAKE_DOCKER_SCRIPT` is set, the fake `eval`s it first, with docker's arguments as `$@`: a
+//! test can make it answer one call (`compose version`, say) and fail another.
 //!
 //! Every test gets its own `Sandbox`: a temporary directory holding the working directory, a
 //! `HOME` and an `XDG_CONFIG_HOME`, so the developer's own profiles never leak in, and the
@@ -29,6 +31,9 @@ printf '%s\0' "$@" > "$HARDRUN_FAKE_LOG"
 printf '%s' "$#" > "$HARDRUN_FAKE_LOG.argc"
 if [ "${HARDRUN_ACTIVE+set}" = set ]; then
   printf '%s' "$HARDRUN_ACTIVE" > "$HARDRUN_FAKE_LOG.active"
+fi
+if [ -n "${FAKE_DOCKER_SCRIPT:-}" ]; then
+  eval "$FAKE_DOCKER_SCRIPT"
 fi
 exit "${FAKE_DOCKER_EXIT:-0}"
 "#;
@@ -196,6 +201,7 @@ impl Sandbox {
             .env_remove("HARDRUN_PROFILE")
             .env_remove("HARDRUN_ACTIVE")
             .env_remove("FAKE_DOCKER_EXIT")
+            .env_remove("FAKE_DOCKER_SCRIPT")
             .env("HARDRUN_DOCKER", fake_docker())
             // No engine answers here, so image and daemon facts are the same on every machine.
             .env("DOCKER_HOST", "unix:///nonexistent/hardrun-it.sock")
