@@ -205,6 +205,33 @@ pub struct ImageFacts {
     pub volumes: Vec<String>,
 }
 
+/// Lexical path cleaning, as Go's `path.Clean` (which docker applies to bind sources).
+pub fn clean_path(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|last| *last != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
+}
+
 /// A change a rule asks for, independent of syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
@@ -273,6 +300,15 @@ impl fmt::Display for Edit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_cleaned_like_go() {
+        assert_eq!(clean_path("/"), "/");
+        assert_eq!(clean_path("//var//run/"), "/var/run");
+        assert_eq!(clean_path("/a/./b/../c"), "/a/c");
+        assert_eq!(clean_path("/.."), "/");
+        assert_eq!(clean_path("a/../../b"), "../b");
+    }
 
     #[test]
     fn security_opts_split_on_equals_then_colon() {

@@ -14,7 +14,7 @@
 //! `no-host-namespaces`' business).
 
 use crate::rules::{Context, Finding, Params, Rule, RuleKind, Severity};
-use crate::spec::{ContainerSpec, MountKind};
+use crate::spec::{ContainerSpec, MountKind, clean_path};
 
 pub const RULE: Rule = Rule {
     id: "no-docker-socket",
@@ -74,7 +74,7 @@ fn assess(spec: &ContainerSpec, _: &Params, _: &Context) -> Vec<Finding> {
 
 /// What a mount of this host path exposes, when it reaches the engine's socket.
 fn engine_route(path: &str) -> Option<String> {
-    let path = clean(path);
+    let path = clean_path(path);
     // On most distributions `/var/run` is a symlink to `/run`.
     let path = match path.strip_prefix("/var/run") {
         Some("") => "/run".to_owned(),
@@ -100,33 +100,6 @@ fn engine_route(path: &str) -> Option<String> {
 fn is_rootless_runtime_dir(path: &str) -> bool {
     path.strip_prefix("/run/user/")
         .is_some_and(|uid| !uid.is_empty() && uid.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// Lexical path cleaning, as Go's `path.Clean` (which docker applies to bind sources).
-fn clean(path: &str) -> String {
-    let absolute = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !absolute {
-                    parts.push("..");
-                }
-            }
-            part => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else if joined.is_empty() {
-        ".".into()
-    } else {
-        joined
-    }
 }
 
 #[cfg(test)]
@@ -270,14 +243,5 @@ mod tests {
         };
         let found = assess(&spec, &Params::default(), &Context::default());
         assert!(matches!(&found[..], [Finding::Satisfied(_)]));
-    }
-
-    #[test]
-    fn paths_are_cleaned_like_go() {
-        assert_eq!(clean("/"), "/");
-        assert_eq!(clean("//var//run/"), "/var/run");
-        assert_eq!(clean("/a/./b/../c"), "/a/c");
-        assert_eq!(clean("/.."), "/");
-        assert_eq!(clean("a/../../b"), "../b");
     }
 }

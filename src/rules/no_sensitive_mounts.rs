@@ -7,7 +7,7 @@
 //! resolved, since rules never look at the host.
 
 use crate::rules::{Context, Finding, Params, Rule, RuleKind, Severity};
-use crate::spec::{ContainerSpec, MountKind};
+use crate::spec::{ContainerSpec, MountKind, clean_path};
 
 pub const RULE: Rule = Rule {
     id: "no-sensitive-mounts",
@@ -46,8 +46,8 @@ const DEFAULT_PATHS: &[&str] = &[
 
 fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     let sensitive: Vec<String> = match &params.paths {
-        Some(paths) => paths.iter().map(|p| clean(p)).collect(),
-        None => DEFAULT_PATHS.iter().map(|p| clean(p)).collect(),
+        Some(paths) => paths.iter().map(|p| clean_path(p.trim())).collect(),
+        None => DEFAULT_PATHS.iter().map(|p| clean_path(p)).collect(),
     };
     let mut findings = Vec::new();
     for mount in &spec.mounts {
@@ -59,7 +59,7 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
             MountKind::Volume => mount.value.bind_device.as_deref(),
             _ => None,
         };
-        let Some(host_path) = host_path.map(clean) else {
+        let Some(host_path) = host_path.map(|p| clean_path(p.trim())) else {
             continue;
         };
         if sensitive.contains(&host_path) {
@@ -78,33 +78,6 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
         ));
     }
     findings
-}
-
-/// Lexical path cleaning, as Go's `path.Clean` (which docker applies to bind sources).
-fn clean(path: &str) -> String {
-    let absolute = path.trim().starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.trim().split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !absolute {
-                    parts.push("..");
-                }
-            }
-            part => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else if joined.is_empty() {
-        ".".into()
-    } else {
-        joined
-    }
 }
 
 #[cfg(test)]
