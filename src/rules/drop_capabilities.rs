@@ -226,15 +226,7 @@ mod tests {
         }
     }
 
-    fn edits(findings: &[Finding]) -> Vec<Edit> {
-        findings
-            .iter()
-            .flat_map(|f| match f {
-                Finding::Missing { edits, .. } | Finding::Weaker { edits, .. } => edits.clone(),
-                _ => vec![],
-            })
-            .collect()
-    }
+    use crate::rules::edits_of as edits;
 
     /// Applies edits the way the front ends do: lists accumulate, a removal removes.
     fn apply(mut spec: ContainerSpec, edits: &[Edit]) -> ContainerSpec {

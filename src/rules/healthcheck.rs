@@ -128,15 +128,7 @@ mod tests {
 
     const SECOND: i64 = 1_000_000_000;
 
-    fn edits(findings: &[Finding]) -> Vec<Edit> {
-        findings
-            .iter()
-            .flat_map(|f| match f {
-                Finding::Missing { edits, .. } | Finding::Weaker { edits, .. } => edits.clone(),
-                _ => vec![],
-            })
-            .collect()
-    }
+    use crate::rules::edits_of as edits;
 
     fn timings() -> Vec<Edit> {
         vec![

@@ -107,15 +107,7 @@ mod tests {
         }
     }
 
-    fn edits(findings: &[Finding]) -> Vec<Edit> {
-        findings
-            .iter()
-            .flat_map(|f| match f {
-                Finding::Missing { edits, .. } | Finding::Weaker { edits, .. } => edits.clone(),
-                _ => vec![],
-            })
-            .collect()
-    }
+    use crate::rules::edits_of as edits;
 
     #[test]
     fn catches_a_missing_limit_and_adds_memory_and_swap() {

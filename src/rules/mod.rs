@@ -229,6 +229,21 @@ pub enum Finding {
     Forbidden { offending: String, reason: String },
 }
 
+impl Finding {
+    /// The edits a finding asks for: those of `Missing` and `Weaker`, none otherwise.
+    pub fn edits(&self) -> &[Edit] {
+        match self {
+            Finding::Missing { edits, .. } | Finding::Weaker { edits, .. } => edits,
+            _ => &[],
+        }
+    }
+}
+
+/// Every edit the findings ask for, in order.
+pub fn edits_of(findings: &[Finding]) -> Vec<Edit> {
+    findings.iter().flat_map(Finding::edits).cloned().collect()
+}
+
 /// One rule: its documentation and its check.
 pub struct Rule {
     /// Kebab-case id, used in profiles, `--allow` and reports.

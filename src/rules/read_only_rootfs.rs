@@ -172,15 +172,7 @@ mod tests {
         }
     }
 
-    fn edits(findings: &[Finding]) -> Vec<Edit> {
-        findings
-            .iter()
-            .flat_map(|f| match f {
-                Finding::Missing { edits, .. } | Finding::Weaker { edits, .. } => edits.clone(),
-                _ => vec![],
-            })
-            .collect()
-    }
+    use crate::rules::edits_of as edits;
 
     fn tmp(target: &str) -> Edit {
         Edit::Tmpfs {
