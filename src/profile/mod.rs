@@ -257,6 +257,7 @@ impl Params {
             max_file: self.max_file.or(base.max_file),
             policy: self.policy.or_else(|| base.policy.clone()),
             require_digest: self.require_digest.or(base.require_digest),
+            registries: self.registries.or_else(|| base.registries.clone()),
             paths: self.paths.or_else(|| base.paths.clone()),
             names: self.names.or_else(|| base.names.clone()),
         }
@@ -333,6 +334,7 @@ fn render_params(params: &Params) -> Vec<(&'static str, String)> {
         "require-digest",
         params.require_digest.map(|b| b.to_string()),
     );
+    push("registries", params.registries.as_ref().map(list));
     push("paths", params.paths.as_ref().map(list));
     push("names", params.names.as_ref().map(list));
     out

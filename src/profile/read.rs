@@ -226,6 +226,7 @@ fn read_param(
         "capabilities" => params.capabilities = Some(list(file, node)?),
         "paths" => params.paths = Some(list(file, node)?),
         "names" => params.names = Some(list(file, node)?),
+        "registries" => params.registries = Some(list(file, node)?),
         "tmpfs" => params.tmpfs = Some(tmpfs(file, node)?),
         "memory" | "swap" | "max-size" => {
             let text = scalar(file, node)?;

@@ -190,6 +190,8 @@ pub struct Params {
     pub policy: Option<String>,
     /// `image-tag`.
     pub require_digest: Option<bool>,
+    /// `image-tag`: registries or repository prefixes images may come from.
+    pub registries: Option<Vec<String>>,
     /// `no-sensitive-mounts`: host paths that may not be mounted writable.
     pub paths: Option<Vec<String>>,
     /// `env-secrets`: name fragments that mark a variable as secret.
