@@ -25,7 +25,7 @@ function __fish_hardrun_using_subcommand
 end
 
 complete -c hardrun -n "__fish_hardrun_needs_command" -l profile -d 'Profile to apply: a built-in name, a name in ./.hardrun/profiles or ~/.config/hardrun/profiles, or a YAML path' -r
-complete -c hardrun -n "__fish_hardrun_needs_command" -l allow -d 'Waive a rule for this invocation (repeatable)' -r
+complete -c hardrun -n "__fish_hardrun_needs_command" -l allow -d 'Waive a rule for this invocation, with the reason after `=` (repeatable; strict requires the reason)' -r
 complete -c hardrun -n "__fish_hardrun_needs_command" -l format -d 'Output format for --dry-run, --explain and the subcommands' -r -f -a "text\t''
 json\t''"
 complete -c hardrun -n "__fish_hardrun_needs_command" -l dry-run -d 'Print the hardened command and run nothing'

@@ -28,8 +28,8 @@ pub struct Cli {
     #[arg(long, env = "HARDRUN_PROFILE", value_name = "NAME|PATH")]
     pub profile: Option<String>,
 
-    /// Waive a rule for this invocation (repeatable)
-    #[arg(long, value_name = "RULE")]
+    /// Waive a rule for this invocation, with the reason after `=` (repeatable; strict requires the reason)
+    #[arg(long, value_name = "RULE[=REASON]")]
     pub allow: Vec<String>,
 
     /// Print the hardened command and run nothing

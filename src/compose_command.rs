@@ -63,6 +63,7 @@ pub fn compose(
         return Ok(crate::hand_off(&argv, depth));
     }
     let profile = profile_of()?;
+    let waivers = crate::host::waivers(crate::waivers::parse_allow(&options.allow, &profile)?)?;
     let without_files = command.without_files().map_err(|e| e.to_string())?;
     let stdin = project_on_stdin(&command)?;
     let (program, model_text) = resolve(&docker, &command, &stdin)?;
@@ -70,12 +71,23 @@ pub fn compose(
     let mut model: Value = serde_saphyr::from_str(&model_text)
         .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
     add_named_services(&program, &command, &stdin, &mut model)?;
-    let plans = plan_services(&profile, &options.allow, &command, &mut model)?;
+    let plans = plan_services(&profile, &waivers, &command, &mut model)?;
     let format = Format::from(options.format);
     let stderr = &mut io::stderr().lock();
     let stdout = &mut io::stdout().lock();
     let io_error = |e: io::Error| format!("cannot write output: {e}");
     let refused = plans.iter().any(|(_, plan, _)| plan.is_refused());
+    let trust = crate::content_trust(
+        &profile,
+        waivers
+            .allowed
+            .iter()
+            .any(|a| a.rule == crate::rules::content_trust::RULE.id),
+        None,
+    );
+    if !options.dry_run {
+        audit(&profile, options, &command, &model, &plans, &trust.env);
+    }
     match format {
         Format::Json if options.dry_run || options.explain || refused => {
             let services: Map<String, Value> = plans
@@ -90,6 +102,7 @@ pub fn compose(
                 })
                 .collect();
             let mut value = serde_json::json!({ "profile": profile.name, "refused": refused, "services": services });
+            value["notes"] = serde_json::json!(trust.note.as_slice());
             if options.dry_run && !refused {
                 value["model"] = model.clone();
             }
@@ -98,6 +111,11 @@ pub fn compose(
         }
         Format::Json => {}
         Format::Text => {
+            if options.explain
+                && let Some(note) = &trust.note
+            {
+                writeln!(stderr, "hardrun: note: {note}").map_err(io_error)?;
+            }
             for (name, plan, waiver) in &plans {
                 let heading = match waiver {
                     Some(waiver) => format!(
@@ -172,10 +190,42 @@ pub fn compose(
     }
     args.extend(command.subcommand_words().iter().cloned());
     // The descriptor stays open (and inherited) through the exec.
-    let error = exec::exec(&program.path, &args, depth, &[]);
+    let error = exec::exec(&program.path, &args, depth, &trust.env);
     drop(fd);
     let _ = writeln!(io::stderr(), "hardrun: {error}");
     Ok(ExitCode::from(error.exit_code()))
+}
+
+/// Appends the invocation to the audit trail: one entry per service, with its image and plan.
+fn audit(
+    profile: &Profile,
+    options: &Cli,
+    command: &ComposeCommand,
+    model: &Value,
+    plans: &[(String, Plan, Option<model::Waiver>)],
+    docker_env: &[(&str, &str)],
+) {
+    let containers = plans
+        .iter()
+        .map(|(name, plan, waiver)| crate::audit::Audited {
+            service: Some(name),
+            image: model["services"][name]["image"]
+                .as_str()
+                .unwrap_or_default(),
+            plan,
+            waiver: waiver
+                .as_ref()
+                .map(|w| (w.allow.as_slice(), w.reason.as_str())),
+        })
+        .collect();
+    crate::audit::append(&crate::audit::Event {
+        command: format!("compose {}", command.subcommand().unwrap_or_default()),
+        profile: &profile.name,
+        source: &profile.source,
+        allow: &options.allow,
+        containers,
+        docker_env,
+    });
 }
 
 /// How compose is started: the docker plugin (`docker [globals] compose`), or a standalone
@@ -355,7 +405,7 @@ fn compose_failure(docker: &Path, complaint: &str) -> String {
 /// Plans every service of the model and applies the plan to it.
 fn plan_services(
     profile: &Profile,
-    allow: &[String],
+    waivers: &crate::waivers::Waivers,
     command: &ComposeCommand,
     model: &mut Value,
 ) -> Result<Vec<(String, Plan, Option<model::Waiver>)>, String> {
@@ -373,7 +423,9 @@ fn plan_services(
     for name in names {
         let mut spec = model::spec_in_model(model, &name).map_err(|e| e.to_string())?;
         let service = &model["services"][&name];
-        let mut waived: Vec<String> = allow.to_vec();
+        // `--allow`, and the project file's waivers for this service or its image.
+        let applied = waivers.for_service(&name, &spec.image);
+        let mut waived: Vec<String> = applied.rules();
         let waiver = model::waiver(&name, service).map_err(|e| e.to_string())?;
         if let Some(waiver) = &waiver {
             waived.extend(waiver.allow.iter().cloned());
@@ -384,6 +436,7 @@ fn plan_services(
         let mut plan = plan::plan(profile, &spec, &waived, &context);
         refuse_run_overrides(&mut plan);
         refuse_read_only_with_copied_secrets(&mut plan, &model::copied_into_rootfs(model, &name));
+        applied.annotate(&mut plan);
         let service = &mut model["services"][&name];
         if !plan.is_refused() {
             model::apply(service, &plan.edits());
@@ -480,7 +533,13 @@ fn with_run_options(spec: &mut ContainerSpec, run: &ComposeRun) {
             spec.mounts.push(Sourced::new(mount, volume.origin.clone()));
         }
     }
-    spec.env.extend(run.env.iter().cloned());
+    // `-e NAME` takes its value from the environment, as compose does.
+    let run_env = run.env.clone();
+    spec.env.extend(crate::docker::env_file::resolve_env(
+        Vec::new(),
+        run_env,
+        &crate::host_variable,
+    ));
 }
 
 /// Compose checks the hardened model before anything runs; a rejection names the rules that

@@ -150,9 +150,11 @@ pub fn run_collecting_stdout(
     docker: &Path,
     args: &[OsString],
     depth: u32,
+    extra_env: &[(&str, &str)],
 ) -> io::Result<(std::process::ExitStatus, Vec<u8>)> {
     let output = Command::new(docker)
         .args(args)
+        .envs(extra_env.iter().copied())
         .env(DEPTH_VARIABLE, (depth + 1).to_string())
         .stdin(std::process::Stdio::inherit())
         .stderr(std::process::Stdio::inherit())

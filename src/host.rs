@@ -100,6 +100,61 @@ pub fn local_daemon_log_driver(endpoint: &engine::Endpoint) -> Option<String> {
     ))
 }
 
+/// The waivers of this invocation: the `--allow` values given, the waivers of the project file
+/// (the first `.hardrun.yaml` upward from the working directory, up to `/`), and today's date
+/// in UTC, which decides which of them have expired. A project file that cannot be read or
+/// parsed is an error: nothing runs.
+#[allow(clippy::disallowed_methods)] // the I/O edge
+pub fn waivers(allowed: Vec<crate::waivers::Allowed>) -> Result<crate::waivers::Waivers, String> {
+    use crate::waivers::{Date, FILE_NAME, Waivers};
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let today = Date::from_unix_days(i64::try_from(seconds / 86_400).unwrap_or(i64::MAX));
+    let unreadable = |path: &Path, error: std::io::Error| {
+        format!(
+            "cannot read the project file {}: {error}\nhelp: hardrun reads the project's waivers from it; make it readable, or move it away",
+            path.display()
+        )
+    };
+    let mut found = None;
+    for dir in cwd.ancestors() {
+        let path = dir.join(FILE_NAME);
+        match std::fs::metadata(&path) {
+            Ok(_) => {
+                found = Some(path);
+                break;
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(e) => return Err(unreadable(&path, e)),
+        }
+    }
+    let project = match found {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
+            // Named as the user knows it: `.hardrun.yaml` here, the full path further up.
+            let shown = if path.parent() == Some(cwd.as_path()) {
+                FILE_NAME.to_owned()
+            } else {
+                path.display().to_string()
+            };
+            crate::waivers::parse(&shown, &text).map_err(|e| e.to_string())?
+        }
+    };
+    Ok(Waivers {
+        allowed,
+        project,
+        today,
+    })
+}
+
 /// Profiles from `./.hardrun/profiles`, the user's config directory, and the built-ins.
 pub struct FileSource {
     dirs: Vec<PathBuf>,

@@ -474,11 +474,13 @@ fn env(config: &Value) -> Vec<EnvVar> {
                 name: name.to_owned(),
                 value: Some(value.to_owned()),
                 origin: format!("Config.Env {name}=***"),
+                source: crate::spec::EnvSource::Container,
             },
             None => EnvVar {
                 name: entry.to_owned(),
                 value: None,
                 origin: format!("Config.Env {entry}"),
+                source: crate::spec::EnvSource::Container,
             },
         })
         .collect()

@@ -7,6 +7,7 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod audit;
 pub mod cli;
 pub mod compose;
 pub mod compose_command;
@@ -25,6 +26,7 @@ pub mod spec;
 pub mod suggest;
 pub mod verify;
 pub mod verify_command;
+pub mod waivers;
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
@@ -120,12 +122,13 @@ fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<Exit
         Ok(DockerCommand::Create(invocation)) => invocation,
         Ok(DockerCommand::Compose { at }) => {
             let profile_of = || {
-                check_allow(&options.allow)?;
-                load_profile(options.profile.as_deref())
+                let profile = load_profile(options.profile.as_deref())?;
+                check_allow(&options.allow, &profile)?;
+                Ok(profile)
             };
             return compose_command::compose(options, profile_of, argv, at, depth);
         }
-        Ok(DockerCommand::Other) => return Ok(hand_off(&argv, depth)),
+        Ok(DockerCommand::Other) => return guard(options, argv, depth),
         Err(error) => {
             let _ = writeln!(
                 io::stderr(),
@@ -140,10 +143,90 @@ fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<Exit
     harden(options, &invocation, depth)
 }
 
+/// `docker exec` and `docker build` (`docker::exec_guard`, `docker::build_guard`): judged with
+/// the profile and `--allow`, then handed to docker exactly as typed. Every other command
+/// passes through untouched.
+#[allow(clippy::disallowed_methods)] // the I/O edge: `--build-arg NAME` reads this environment
+fn guard(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<ExitCode, String> {
+    let guarded = match docker::exec_guard::detect(&argv) {
+        Ok(Some(guarded)) => guarded,
+        Ok(None) => return Ok(hand_off(&argv, depth)),
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "hardrun: {}", error.message());
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
+    let profile = load_profile(options.profile.as_deref())?;
+    // Project waivers are scoped to images and services: only --allow applies here.
+    let allowed = check_allow(&options.allow, &profile)?;
+    let waivers = waivers::Waivers::allowed_only(allowed, waivers::Date::from_unix_days(0));
+    let applied = waivers.for_container("");
+    let mut judged = guarded.judge(&profile, &applied.rules(), &|name| std::env::var_os(name));
+    applied.annotate(&mut judged.plan);
+    judged.notes.extend(applied.notes());
+    if !options.dry_run {
+        audit::append(&audit::Event {
+            command: guarded.command().to_owned(),
+            profile: &profile.name,
+            source: &profile.source,
+            allow: &options.allow,
+            containers: vec![audit::Audited {
+                service: None,
+                image: "",
+                plan: &judged.plan,
+                waiver: None,
+            }],
+            docker_env: &[],
+        });
+    }
+    let (stdout, stderr) = (&mut io::stdout().lock(), &mut io::stderr().lock());
+    let (format, explain, dry_run) = (format(options), options.explain, options.dry_run);
+    judged
+        .report(stdout, stderr, &profile.source, format, explain, dry_run)
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    if judged.plan.is_refused() {
+        return Ok(ExitCode::from(EXIT_REFUSED));
+    }
+    if dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = stdout.flush();
+    let _ = stderr.flush();
+    Ok(hand_off(&argv, depth))
+}
+
+/// Completes the container's environment as docker builds it: the `--env-file`s, read relative
+/// to the working directory, then `-e`, whose `-e NAME` take their value from this environment.
+/// An env file docker could not read is an error (exit 2, nothing runs).
+#[allow(clippy::disallowed_methods)] // the I/O edge
+fn with_environment(
+    invocation: &Invocation,
+    cwd: &Path,
+    mut spec: spec::ContainerSpec,
+) -> Result<spec::ContainerSpec, String> {
+    let lookup = host_variable;
+    let mut files = Vec::new();
+    for path in invocation.env_files() {
+        let shown = path.to_string_lossy();
+        let bytes = std::fs::read(cwd.join(path))
+            .map_err(|e| format!("cannot read --env-file {shown}: {e}"))?;
+        files.push(docker::env_file::parse(&shown, &bytes, &lookup).map_err(|e| e.to_string())?);
+    }
+    spec.env = docker::env_file::resolve_env(files, std::mem::take(&mut spec.env), &lookup);
+    Ok(spec)
+}
+
+/// The value docker (or compose) gives `-e NAME`: this process's environment, which the handoff
+/// preserves.
+#[allow(clippy::disallowed_methods)] // the I/O edge
+pub(crate) fn host_variable(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+}
+
 #[allow(clippy::disallowed_methods)] // the I/O edge
 fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode, String> {
     let profile = load_profile(options.profile.as_deref())?;
-    check_allow(&options.allow)?;
+    let waivers = host::waivers(check_allow(&options.allow, &profile)?)?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let spec = match invocation.to_spec(&cwd) {
@@ -156,8 +239,34 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
-    let (context, notes) = planning_context(&profile, invocation, &spec);
-    let plan = plan::plan(&profile, &spec, &options.allow, &context);
+    let spec = with_environment(invocation, &cwd, spec)?;
+    let (context, mut notes) = planning_context(&profile, invocation, &spec);
+    let applied = waivers.for_container(&spec.image);
+    notes.extend(applied.notes());
+    let mut plan = plan::plan(&profile, &spec, &applied.rules(), &context);
+    applied.annotate(&mut plan);
+    let waived = |id: &str| applied.rules().iter().any(|r| r == id);
+    let trust = content_trust(
+        &profile,
+        waived(rules::content_trust::RULE.id),
+        Some(invocation),
+    );
+    notes.extend(trust.note.clone());
+    if !options.dry_run {
+        audit::append(&audit::Event {
+            command: invocation.kind().name().to_owned(),
+            profile: &profile.name,
+            source: &profile.source,
+            allow: &options.allow,
+            containers: vec![audit::Audited {
+                service: None,
+                image: &spec.image,
+                plan: &plan,
+                waiver: None,
+            }],
+            docker_env: &trust.env,
+        });
+    }
     let edits = plan.edits();
     let hardened = invocation.apply(&edits);
     // What is shown (dry run, JSON) has secret values masked; only built when shown.
@@ -214,9 +323,11 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     let _ = stdout.flush();
     let _ = stderr.flush();
     if options.verify {
-        return verify_command::run_and_verify(format, invocation, &hardened, &profile, depth);
+        return verify_command::run_and_verify(
+            format, invocation, &hardened, &profile, depth, &trust.env,
+        );
     }
-    Ok(hand_off(&hardened, depth))
+    Ok(hand_off_with(&hardened, depth, &trust.env))
 }
 
 /// Whether the profile evaluates a rule at all.
@@ -307,26 +418,60 @@ fn secret_names(profile: &Profile, spec: &spec::ContainerSpec) -> Vec<String> {
     rules::env_secrets::secret_names(spec, &params)
 }
 
-fn check_allow(allow: &[String]) -> Result<(), String> {
-    for id in allow {
-        if rules::find(id).is_none() {
-            let help = suggest::did_you_mean(id, RULES.iter().map(|r| r.id))
-                .map(|s| format!("did you mean '{s}'?"))
-                .unwrap_or_else(|| "`hardrun rules` lists the rule ids".into());
-            return Err(format!("unknown rule '{id}' in --allow\nhelp: {help}"));
-        }
-    }
-    Ok(())
+/// The `--allow` values, `RULE` or `RULE=REASON`: known rules (else "did you mean"), and a
+/// reason for each under `strict` (see `waivers::parse_allow`).
+fn check_allow(allow: &[String], profile: &Profile) -> Result<Vec<waivers::Allowed>, String> {
+    waivers::parse_allow(allow, profile)
 }
 
 /// Execs docker with `args`; returns only when that fails.
 pub(crate) fn hand_off(args: &[OsString], depth: u32) -> ExitCode {
+    hand_off_with(args, depth, &[])
+}
+
+/// Execs docker with `args` and `extra_env` added to its environment; returns only when that
+/// fails.
+pub(crate) fn hand_off_with(args: &[OsString], depth: u32, extra_env: &[(&str, &str)]) -> ExitCode {
     let error = match locate_docker() {
-        Ok(docker) => exec::exec(&docker, args, depth, &[]),
+        Ok(docker) => exec::exec(&docker, args, depth, extra_env),
         Err(error) => error,
     };
     let _ = writeln!(io::stderr(), "hardrun: {error}");
     ExitCode::from(error.exit_code())
+}
+
+/// What the handoff does about content trust (the `content-trust` rule): the user's own
+/// `DOCKER_CONTENT_TRUST` and a `--disable-content-trust` on the command line decide with the
+/// profile's level. `invocation` is `None` for compose.
+#[allow(clippy::disallowed_methods)] // the I/O edge: the user's DOCKER_CONTENT_TRUST
+pub(crate) fn content_trust(
+    profile: &Profile,
+    waived: bool,
+    invocation: Option<&Invocation>,
+) -> rules::content_trust::Handoff {
+    let level = profile
+        .rules
+        .iter()
+        .find(|s| s.rule.id == rules::content_trust::RULE.id)
+        .map(|s| s.level);
+    // docker reads an empty value as unset.
+    let user = std::env::var_os(rules::content_trust::VARIABLE)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.to_string_lossy().into_owned());
+    let disabled = invocation.is_some_and(|i| {
+        i.options()
+            .iter()
+            .rev()
+            .find(|o| o.flag.long == "disable-content-trust")
+            .is_some_and(|o| o.enabled())
+    });
+    rules::content_trust::handoff(
+        level,
+        waived,
+        user.as_deref(),
+        disabled,
+        invocation.is_none(),
+    )
 }
 
 fn load_profile(reference: Option<&str>) -> Result<Profile, String> {

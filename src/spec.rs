@@ -61,15 +61,34 @@ pub struct Port {
     pub container_port: String,
 }
 
+/// Where an environment variable's value comes from, which decides how a secret in it is best
+/// moved out (`NAME_FILE` and a mounted secret, compose `secrets:`, `docker secret`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSource {
+    /// `-e NAME=value` on a command line.
+    CommandLine,
+    /// `-e NAME`, or a bare `NAME` line of an env file: docker copies the value from its own
+    /// environment, which is hardrun's.
+    HostEnvironment,
+    /// A `NAME=value` line of an `--env-file`, as the user named the file; `line` is 1-based.
+    EnvFile { path: String, line: usize },
+    /// A compose service's resolved `environment` (which includes its `env_file`s).
+    Compose,
+    /// A container's configuration, as `docker inspect` reports it (image `ENV` included).
+    Container,
+}
+
 /// An environment variable set for the container. The value is secret by default: it is never
 /// printed, and `Debug` masks it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EnvVar {
     pub name: String,
-    /// `Some` when the value is written on the command line or in the model, `None` when it is
-    /// taken from hardrun's own environment (`-e NAME`).
+    /// The value, `None` when the variable is named without one and its value is not known:
+    /// `-e NAME` before hardrun's environment is consulted, or when `NAME` is not set there (docker
+    /// then passes the bare name, which leaves the variable unset in the container).
     pub value: Option<String>,
     pub origin: String,
+    pub source: EnvSource,
 }
 
 impl fmt::Debug for EnvVar {
@@ -78,6 +97,7 @@ impl fmt::Debug for EnvVar {
             .field("name", &self.name)
             .field("value", &self.value.as_ref().map(|_| "***"))
             .field("origin", &self.origin)
+            .field("source", &self.source)
             .finish()
     }
 }
@@ -336,6 +356,7 @@ mod tests {
             name: "DB_PASSWORD".into(),
             value: Some("hunter2".into()),
             origin: "-e DB_PASSWORD=***".into(),
+            source: EnvSource::CommandLine,
         };
         assert!(!format!("{var:?}").contains("hunter2"));
     }

@@ -25,6 +25,7 @@ pub fn run_and_verify(
     hardened: &[OsString],
     profile: &Profile,
     depth: u32,
+    extra_env: &[(&str, &str)],
 ) -> Result<ExitCode, String> {
     let detached = invocation
         .options()
@@ -34,7 +35,7 @@ pub fn run_and_verify(
         return Err("--verify checks a container after it starts: run it detached with -d\nhelp: add -d to the docker command, or drop --verify and run `hardrun verify NAME` later".into());
     }
     let docker = locate_docker().map_err(|e| e.to_string())?;
-    let (status, stdout) = exec::run_collecting_stdout(&docker, hardened, depth)
+    let (status, stdout) = exec::run_collecting_stdout(&docker, hardened, depth, extra_env)
         .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
     let _ = io::stdout().write_all(&stdout);
     let _ = io::stdout().flush();

@@ -767,11 +767,13 @@ fn env_var(argv: &[OsString], occurrence: &Occurrence, raw: &str) -> EnvVar {
             name: name.to_owned(),
             value: Some(value.to_owned()),
             origin: format!("{spelled} {name}=***"),
+            source: crate::spec::EnvSource::CommandLine,
         },
         None => EnvVar {
             name: raw.to_owned(),
             value: None,
             origin: format!("{spelled} {raw}"),
+            source: crate::spec::EnvSource::HostEnvironment,
         },
     }
 }

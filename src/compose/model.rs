@@ -857,6 +857,7 @@ fn env(s: &Map<String, Value>, at: &At) -> Vec<EnvVar> {
             name,
             value,
             origin,
+            source: crate::spec::EnvSource::Compose,
         }
     };
     match s.get("environment") {

@@ -21,7 +21,7 @@ use crate::docker::mounts::{parse_mount, parse_port, parse_tmpfs, parse_volume, 
 use crate::docker::values::{
     normalize_capability, parse_bytes, parse_cpus, parse_duration, parse_int, parse_swap,
 };
-use crate::spec::{ContainerSpec, Edit, EnvVar, MountKind, Sourced};
+use crate::spec::{ContainerSpec, Edit, EnvSource, EnvVar, MountKind, Sourced};
 
 /// Why a `run`/`create` command line cannot be read with certainty.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -117,7 +117,19 @@ impl Invocation {
         self.terminator.unwrap_or(self.image)
     }
 
+    /// The `--env-file` paths, in order, as given (relative to the working directory). docker
+    /// reads them before the `-e` options, which override them; see `docker::env_file`.
+    pub fn env_files(&self) -> Vec<&OsStr> {
+        self.options
+            .iter()
+            .filter(|o| o.flag.canonical == "env-file")
+            .filter_map(Occurrence::text)
+            .collect()
+    }
+
     /// The syntax-free view. Relative bind sources resolve against `cwd`, as docker does.
+    /// `-e NAME` has no value here and `--env-file` is not read: the caller completes the
+    /// environment with `docker::env_file::resolve_env`.
     pub fn to_spec(&self, cwd: &Path) -> Result<ContainerSpec, InvocationError> {
         let mut spec = ContainerSpec {
             image: text(self.image(), "image")?.to_owned(),
@@ -231,16 +243,20 @@ impl Invocation {
                     None => (raw, None),
                 };
                 let flag_text = self.flag_text(occurrence);
-                let origin = match value {
-                    Some(_) => format!("{flag_text} {name}=***"),
-                    None => format!("{flag_text} {name}"),
+                let (origin, source) = match value {
+                    Some(_) => (format!("{flag_text} {name}=***"), EnvSource::CommandLine),
+                    // docker takes the value from its environment: `resolve_env` fills it in.
+                    None => (format!("{flag_text} {name}"), EnvSource::HostEnvironment),
                 };
                 spec.env.push(EnvVar {
                     name: name.to_owned(),
                     value,
                     origin,
+                    source,
                 });
             }
+            // Files are read at the edge (`env_files`, `docker::env_file::resolve_env`).
+            "env-file" => {}
             "label" => {
                 let raw = value()?;
                 let (key, label) = raw.split_once('=').unwrap_or((raw, ""));

@@ -4,7 +4,10 @@
 //! `run`/`create` command line into an `Invocation` that knows where every user argument is,
 //! converts it into a `ContainerSpec`, and applies a plan by adding flags before the image.
 
+pub mod build_guard;
 pub mod command;
+pub mod env_file;
+pub mod exec_guard;
 pub mod flags;
 #[cfg(test)]
 mod grammar_tests;

@@ -260,6 +260,8 @@ impl Params {
             registries: self.registries.or_else(|| base.registries.clone()),
             paths: self.paths.or_else(|| base.paths.clone()),
             names: self.names.or_else(|| base.names.clone()),
+            required: self.required.or_else(|| base.required.clone()),
+            formats: self.formats.or_else(|| base.formats.clone()),
         }
     }
 }
@@ -337,6 +339,47 @@ fn render_params(params: &Params) -> Vec<(&'static str, String)> {
     push("registries", params.registries.as_ref().map(list));
     push("paths", params.paths.as_ref().map(list));
     push("names", params.names.as_ref().map(list));
+    push(
+        "required",
+        params.required.as_ref().map(|vars| {
+            let items: Vec<String> = vars
+                .iter()
+                .map(|v| {
+                    let mut fields = vec![format!("name: {:?}", v.name)];
+                    fields.extend(
+                        v.description
+                            .as_ref()
+                            .map(|d| format!("description: {d:?}")),
+                    );
+                    fields.extend(v.hint.as_ref().map(|h| format!("hint: {h:?}")));
+                    format!("{{{}}}", fields.join(", "))
+                })
+                .collect();
+            format!("[{}]", items.join(", "))
+        }),
+    );
+    push(
+        "formats",
+        params.formats.as_ref().map(|formats| {
+            use crate::rules::env_config::FormatKind;
+            let items: Vec<String> = formats
+                .iter()
+                .map(|f| {
+                    let extra = match &f.kind {
+                        FormatKind::Url { schemes } if !schemes.is_empty() => {
+                            let schemes: Vec<String> =
+                                schemes.iter().map(|s| format!("{s:?}")).collect();
+                            format!(", schemes: [{}]", schemes.join(", "))
+                        }
+                        FormatKind::Regex(pattern) => format!(", pattern: {:?}", pattern.text()),
+                        _ => String::new(),
+                    };
+                    format!("{{name: {:?}, type: {}{extra}}}", f.name, f.kind.name())
+                })
+                .collect();
+            format!("[{}]", items.join(", "))
+        }),
+    );
     out
 }
 

@@ -4,6 +4,7 @@
 use crate::docker::values::{parse_bool, parse_bytes, parse_cpus, parse_duration, parse_int};
 use crate::profile::ProfileError;
 use crate::profile::raw::{Key, Node, Value};
+use crate::rules::env_config::{Format, FormatKind, Pattern, Required};
 use crate::rules::{self, ByteSize, Duration, Level, Params, RULES, Rule, TmpfsParam};
 use crate::suggest::did_you_mean;
 
@@ -226,6 +227,8 @@ fn read_param(
         "capabilities" => params.capabilities = Some(list(file, node)?),
         "paths" => params.paths = Some(list(file, node)?),
         "names" => params.names = Some(list(file, node)?),
+        "required" => params.required = Some(env_required(file, node)?),
+        "formats" => params.formats = Some(env_formats(file, node)?),
         "registries" => params.registries = Some(list(file, node)?),
         "tmpfs" => params.tmpfs = Some(tmpfs(file, node)?),
         "memory" | "swap" | "max-size" => {
@@ -390,6 +393,221 @@ fn tmpfs_entry(
         path: path.to_owned(),
         options: options.to_owned(),
     })
+}
+
+/// `env-config`'s `required`: a list of names, or of `{name, description, hint}`.
+fn env_required(file: &str, node: &Node) -> Result<Vec<Required>, ProfileError> {
+    let Value::Seq(items) = &node.value else {
+        return Err(ProfileError::invalid(
+            file,
+            node.at(),
+            format!("expected a list of variables, found {}", node.value.kind()),
+            Some(
+                "write `required: [{name: DATABASE_URL, description: \"…\", hint: \"…\"}]`".into(),
+            ),
+        ));
+    };
+    items
+        .iter()
+        .map(|item| match &item.value {
+            Value::Scalar(name) => Ok(Required {
+                name: variable_name(file, item, name)?,
+                description: None,
+                hint: None,
+            }),
+            Value::Map(fields) => {
+                let mut name = None;
+                let mut description = None;
+                let mut hint = None;
+                for (key, value) in fields {
+                    match key.text.as_str() {
+                        "name" => name = Some(variable_name(file, value, scalar(file, value)?)?),
+                        "description" => description = Some(scalar(file, value)?.to_owned()),
+                        "hint" => hint = Some(scalar(file, value)?.to_owned()),
+                        other => {
+                            return Err(ProfileError::invalid(
+                                file,
+                                key.at(),
+                                format!("unknown key '{other}' in a required variable"),
+                                Some(help_for(
+                                    other,
+                                    ["name", "description", "hint"],
+                                    "a required variable takes: name, description, hint",
+                                )),
+                            ));
+                        }
+                    }
+                }
+                let name = name.ok_or_else(|| {
+                    ProfileError::invalid(
+                        file,
+                        item.at(),
+                        "a required variable needs a 'name'".into(),
+                        None,
+                    )
+                })?;
+                Ok(Required {
+                    name,
+                    description,
+                    hint,
+                })
+            }
+            other => Err(ProfileError::invalid(
+                file,
+                item.at(),
+                format!("expected a variable, found {}", other.kind()),
+                None,
+            )),
+        })
+        .collect()
+}
+
+/// `env-config`'s `formats`: a list of `{name, type, schemes, pattern}`.
+fn env_formats(file: &str, node: &Node) -> Result<Vec<Format>, ProfileError> {
+    let Value::Seq(items) = &node.value else {
+        return Err(ProfileError::invalid(
+            file,
+            node.at(),
+            format!("expected a list of formats, found {}", node.value.kind()),
+            Some("write `formats: [{name: PORT, type: port}]`".into()),
+        ));
+    };
+    items.iter().map(|item| env_format(file, item)).collect()
+}
+
+fn env_format(file: &str, item: &Node) -> Result<Format, ProfileError> {
+    let Value::Map(fields) = &item.value else {
+        return Err(ProfileError::invalid(
+            file,
+            item.at(),
+            format!("expected a format, found {}", item.value.kind()),
+            Some("write `{name: PORT, type: port}`".into()),
+        ));
+    };
+    let mut name = None;
+    let mut kind: Option<&Node> = None;
+    let mut schemes_field: Option<(&Key, &Node)> = None;
+    let mut pattern_field: Option<(&Key, &Node)> = None;
+    for (key, value) in fields {
+        match key.text.as_str() {
+            "name" => name = Some(variable_name(file, value, scalar(file, value)?)?),
+            "type" => kind = Some(value),
+            "schemes" => schemes_field = Some((key, value)),
+            "pattern" => pattern_field = Some((key, value)),
+            other => {
+                return Err(ProfileError::invalid(
+                    file,
+                    key.at(),
+                    format!("unknown key '{other}' in a format"),
+                    Some(help_for(
+                        other,
+                        ["name", "type", "schemes", "pattern"],
+                        "a format takes: name, type, schemes (url), pattern (regex)",
+                    )),
+                ));
+            }
+        }
+    }
+    let missing = |what: &str| {
+        ProfileError::invalid(file, item.at(), format!("a format needs a '{what}'"), None)
+    };
+    let name = name.ok_or_else(|| missing("name"))?;
+    let kind_node = kind.ok_or_else(|| missing("type"))?;
+    let type_name = scalar(file, kind_node)?;
+    let only_for = |(key, _): (&Key, &Node), param: &str, wanted: &str| {
+        ProfileError::invalid(
+            file,
+            key.at(),
+            format!("'{param}' applies to type {wanted} only, and {name} has type {type_name}"),
+            Some(format!("remove '{param}', or use type {wanted}")),
+        )
+    };
+    let kind = match type_name {
+        "url" => {
+            let schemes = match schemes_field {
+                Some((_, node)) => list(file, node)?,
+                None => Vec::new(),
+            };
+            if let Some(bad) = schemes.iter().find(|s| !is_scheme(s)) {
+                let at = schemes_field.map_or(kind_node.at(), |(_, node)| node.at());
+                return Err(ProfileError::invalid(
+                    file,
+                    at,
+                    format!("invalid url scheme '{bad}' for {name}"),
+                    Some("a scheme is a letter, then letters, digits, '+', '-' or '.', such as postgresql".into()),
+                ));
+            }
+            FormatKind::Url { schemes }
+        }
+        "regex" => {
+            let (_, node) = pattern_field.ok_or_else(|| {
+                ProfileError::invalid(
+                    file,
+                    item.at(),
+                    format!("the regex format of {name} needs a 'pattern'"),
+                    Some(
+                        "write `{name: LOG_LEVEL, type: regex, pattern: \"^(debug|info)$\"}`"
+                            .into(),
+                    ),
+                )
+            })?;
+            let pattern = Pattern::new(scalar(file, node)?).map_err(|error| {
+                ProfileError::invalid(
+                    file,
+                    node.at(),
+                    format!("invalid regex for {name}: {error}"),
+                    Some(
+                        "patterns use the syntax of Rust's regex crate and match the whole value"
+                            .into(),
+                    ),
+                )
+            })?;
+            FormatKind::Regex(pattern)
+        }
+        "port" => FormatKind::Port,
+        "email" => FormatKind::Email,
+        "bool" => FormatKind::Bool,
+        "path" => FormatKind::Path,
+        "int" => FormatKind::Int,
+        other => {
+            return Err(ProfileError::invalid(
+                file,
+                kind_node.at(),
+                format!("unknown format type '{other}' for {name}"),
+                Some(help_for(
+                    other,
+                    FormatKind::TYPES,
+                    &format!("the types are: {}", FormatKind::TYPES.join(", ")),
+                )),
+            ));
+        }
+    };
+    if let (Some(field), false) = (schemes_field, type_name == "url") {
+        return Err(only_for(field, "schemes", "url"));
+    }
+    if let (Some(field), false) = (pattern_field, type_name == "regex") {
+        return Err(only_for(field, "pattern", "regex"));
+    }
+    Ok(Format { name, kind })
+}
+
+fn is_scheme(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// A variable name as docker accepts it: not empty, no `=`, no whitespace.
+fn variable_name(file: &str, node: &Node, name: &str) -> Result<String, ProfileError> {
+    if name.is_empty() || name.contains('=') || name.contains(char::is_whitespace) {
+        return Err(ProfileError::invalid(
+            file,
+            node.at(),
+            format!("invalid variable name '{name}'"),
+            Some("a variable name is not empty and has no '=' and no whitespace".into()),
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 fn help_for<'a>(

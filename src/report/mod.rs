@@ -113,7 +113,7 @@ fn way_out(change: &Change) -> String {
                 .map(|o| format!("change or remove {o}, or "))
                 .unwrap_or_default();
             format!(
-                "help: {fix}waive the rule for this invocation with `hardrun --allow {} …`",
+                "help: {fix}waive the rule for this invocation with `hardrun --allow {} …` (`=REASON` after the rule records why; strict requires it)",
                 change.rule
             )
         }

@@ -13,11 +13,16 @@
 //!   key id (`AKIA`/`ASIA` and 16 upper-case letters or digits), a PEM private key, a GitHub token
 //!   (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`).
 //!
-//! A variable taken from hardrun's environment (`-e NAME`) has no value here and is not caught.
+//! Every value is judged, wherever it comes from: `-e NAME=value`, an `--env-file` line, a value
+//! docker copies from hardrun's environment (`-e NAME`, a bare `NAME` in an env file), a compose
+//! service's `environment`: all of them end up in the container's configuration, readable with
+//! `docker inspect`. The advice fits the source: `NAME_FILE` with a mounted secret on the command
+//! line, compose `secrets:` in a compose file, `docker secret` for swarm. A variable whose value
+//! is not known (`-e NAME` with `NAME` unset) is not caught.
 //! No finding ever quotes a value: origins are already masked, and reasons name the variable.
 
 use crate::rules::{Context, Finding, Params, Rule, RuleKind, Severity};
-use crate::spec::{ContainerSpec, EnvVar};
+use crate::spec::{ContainerSpec, EnvSource, EnvVar};
 
 pub const RULE: Rule = Rule {
     id: "env-secrets",
@@ -103,10 +108,7 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
 fn secret_reason(var: &EnvVar, fragments: &[String]) -> Option<String> {
     let value = var.value.as_deref().filter(|v| !v.is_empty())?;
     let name = &var.name;
-    let advice = format!(
-        "values given on the command line show in docker inspect and the process list: mount \
-         the secret as a file and pass its path in {name}_FILE"
-    );
+    let advice = advice(var);
     if let Some(shape) = secret_shape(value) {
         return Some(format!("the value of {name} looks like {shape}; {advice}"));
     }
@@ -116,6 +118,52 @@ fn secret_reason(var: &EnvVar, fragments: &[String]) -> Option<String> {
         return Some(format!("the variable {name} looks like a secret; {advice}"));
     }
     None
+}
+
+/// How to move the secret out of the environment, fitting where the value comes from.
+fn advice(var: &EnvVar) -> String {
+    let name = &var.name;
+    let mount = format!("mount the secret as a file and pass its path in {name}_FILE");
+    match &var.source {
+        EnvSource::CommandLine => format!(
+            "values given on the command line show in docker inspect and the process list: {mount}"
+        ),
+        EnvSource::EnvFile { .. } => format!(
+            "docker copies env file values into the container's configuration, where docker \
+             inspect shows them: {mount} (in a swarm service, a `docker secret`)"
+        ),
+        EnvSource::HostEnvironment => format!(
+            "docker copies the value from your environment into the container's configuration, \
+             where docker inspect shows it: {mount} (in a swarm service, a `docker secret`)"
+        ),
+        EnvSource::Compose => format!(
+            "a service's environment shows in docker inspect: declare the secret under compose \
+             `secrets:` (a `docker secret` in swarm), give it to the service and pass \
+             /run/secrets/<name> in {name}_FILE"
+        ),
+        EnvSource::Container => format!(
+            "the container's configuration holds the value, readable with docker inspect: \
+             {mount} (in a swarm service, a `docker secret`)"
+        ),
+    }
+}
+
+/// Why one `NAME=VALUE` pair looks like a secret, by the same tests as an environment
+/// variable (the `names` fragments of `params`, the value shapes, the `_FILE` and
+/// `/run/secrets/` exemptions), for other front ends such as build arguments. The evidence
+/// never quotes the value: `by its name`, or `by its value, which looks like …`. An empty
+/// value is not a secret.
+pub fn secret_evidence(name: &str, value: &str, params: &Params) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    if let Some(shape) = secret_shape(value) {
+        return Some(format!("by its value, which looks like {shape}"));
+    }
+    let upper = name.to_ascii_uppercase();
+    let is_reference = upper.ends_with("_FILE") || value.starts_with("/run/secrets/");
+    (!is_reference && fragments(params).iter().any(|f| name_matches(&upper, f)))
+        .then(|| "by its name".to_owned())
 }
 
 /// Whether an upper-cased name contains a fragment, by the rule in the module docs.
@@ -194,6 +242,10 @@ mod tests {
             origin: match value {
                 Some(_) => format!("-e {name}=***"),
                 None => format!("-e {name}"),
+            },
+            source: match value {
+                Some(_) => EnvSource::CommandLine,
+                None => EnvSource::HostEnvironment,
             },
         }
     }
@@ -292,9 +344,59 @@ mod tests {
     }
 
     #[test]
-    fn does_not_catch_values_from_the_host_environment() {
+    fn does_not_catch_a_variable_whose_value_is_not_known() {
+        // `-e DB_PASSWORD` with DB_PASSWORD unset on the host: docker passes no value.
         let found = findings(vec![var("DB_PASSWORD", None)], &Params::default());
         assert!(matches!(&found[..], [Finding::Satisfied(_)]));
+    }
+
+    fn reason_for(source: EnvSource, origin: &str) -> String {
+        let found = findings(
+            vec![EnvVar {
+                name: "DB_PASSWORD".into(),
+                value: Some("hunter2-correct-horse".into()),
+                origin: origin.into(),
+                source,
+            }],
+            &Params::default(),
+        );
+        match &found[..] {
+            [Finding::Forbidden { offending, reason }] => {
+                assert_eq!(offending, origin);
+                assert!(!reason.contains("hunter2"), "{reason}");
+                reason.clone()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn catches_values_from_env_files_the_host_and_compose_with_fitting_advice() {
+        let from_file = reason_for(
+            EnvSource::EnvFile {
+                path: ".env".into(),
+                line: 3,
+            },
+            "--env-file .env:3 DB_PASSWORD=***",
+        );
+        assert!(from_file.contains("env file") && from_file.contains("DB_PASSWORD_FILE"));
+        let from_host = reason_for(EnvSource::HostEnvironment, "-e DB_PASSWORD");
+        assert!(from_host.contains("from your environment"), "{from_host}");
+        assert!(from_host.contains("DB_PASSWORD_FILE"), "{from_host}");
+        let from_compose = reason_for(
+            EnvSource::Compose,
+            "services.app.environment.DB_PASSWORD=***",
+        );
+        assert!(
+            from_compose.contains("compose `secrets:`"),
+            "{from_compose}"
+        );
+        assert!(from_compose.contains("docker secret"), "{from_compose}");
+        let from_command_line = reason_for(EnvSource::CommandLine, "-e DB_PASSWORD=***");
+        assert!(
+            from_command_line.contains("command line"),
+            "{from_command_line}"
+        );
     }
 
     #[test]

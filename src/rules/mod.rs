@@ -9,9 +9,14 @@ use std::fmt;
 
 use crate::spec::{ContainerSpec, Edit, ImageFacts};
 
+pub mod build_arg_secrets;
+pub mod content_trust;
 mod cpu_limit;
 mod drop_capabilities;
+pub mod env_config;
 pub mod env_secrets;
+pub mod exec_privileged;
+pub mod exec_root;
 mod healthcheck;
 mod image_tag;
 mod init_process;
@@ -32,9 +37,14 @@ mod restart_policy;
 
 /// Every rule, sorted by id.
 pub const RULES: &[&Rule] = &[
+    &build_arg_secrets::RULE,
+    &content_trust::RULE,
     &cpu_limit::RULE,
     &drop_capabilities::RULE,
+    &env_config::RULE,
     &env_secrets::RULE,
+    &exec_privileged::RULE,
+    &exec_root::RULE,
     &healthcheck::RULE,
     &image_tag::RULE,
     &init_process::RULE,
@@ -196,6 +206,10 @@ pub struct Params {
     pub paths: Option<Vec<String>>,
     /// `env-secrets`: name fragments that mark a variable as secret.
     pub names: Option<Vec<String>>,
+    /// `env-config`: variables the container must have.
+    pub required: Option<Vec<env_config::Required>>,
+    /// `env-config`: formats the values of variables must have.
+    pub formats: Option<Vec<env_config::Format>>,
 }
 
 /// Facts about the invocation that are not part of the container.
@@ -341,8 +355,9 @@ mod tests {
             assert!(!rule.title.is_empty(), "{}", rule.id);
             assert!(rule.protects.len() > 20, "{}: protects", rule.id);
             assert!(rule.may_break.len() > 10, "{}: may_break", rule.id);
+            // Configuration checks have no CIS or OWASP item.
             assert!(
-                !rule.cis.is_empty() || !rule.owasp.is_empty(),
+                !rule.cis.is_empty() || !rule.owasp.is_empty() || rule.id == env_config::RULE.id,
                 "{}: references",
                 rule.id
             );
@@ -362,9 +377,29 @@ mod tests {
             ..Context::default()
         };
         for rule in RULES {
+            if rule.id == content_trust::RULE.id {
+                // It acts on docker's environment at the handoff, not on the container: its
+                // example is replayed through the binary (tests/it/policy.rs).
+                continue;
+            }
             let mut words = rule.example.split_whitespace();
             assert_eq!(words.next(), Some("docker"), "{}: example", rule.id);
             let argv: Vec<OsString> = words.map(OsString::from).collect();
+            // `docker exec` / `docker build` examples are replayed through their guards.
+            if let Some(guarded) = crate::docker::exec_guard::detect(&argv)
+                .unwrap_or_else(|e| panic!("{}: {e}", rule.id))
+            {
+                let findings = guarded.findings(&|_| Params::default(), &|_| None);
+                assert!(
+                    findings
+                        .iter()
+                        .any(|(id, f)| *id == rule.id && matches!(f, Finding::Forbidden { .. })),
+                    "{}: the example `{}` does not show the rule acting: {findings:?}",
+                    rule.id,
+                    rule.example
+                );
+                continue;
+            }
             let invocation = match parse(argv) {
                 Ok(DockerCommand::Create(invocation)) => invocation,
                 other => panic!("{}: the example is not a run/create: {other:?}", rule.id),
@@ -372,7 +407,13 @@ mod tests {
             let spec = invocation
                 .to_spec(Path::new("/work"))
                 .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
-            let findings = (rule.assess)(&spec, &Params::default(), &context);
+            // env-config checks only what a profile declares.
+            let params = if rule.id == env_config::RULE.id {
+                env_config::example_params()
+            } else {
+                Params::default()
+            };
+            let findings = (rule.assess)(&spec, &params, &context);
             assert!(
                 findings.iter().any(|f| matches!(
                     f,

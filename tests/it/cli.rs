@@ -524,7 +524,7 @@ fn docker_receives_the_real_secret_value_masking_is_for_display_only() {
 #[test]
 fn rules_lists_twenty_rule_ids() {
     let ids = rule_ids();
-    assert_eq!(ids.len(), 20, "{ids:?}");
+    assert_eq!(ids.len(), 25, "{ids:?}");
     for id in [
         "no-privileged",
         "no-host-namespaces",
@@ -544,6 +544,7 @@ fn rules_lists_twenty_rule_ids() {
         "restart-policy",
         "image-tag",
         "env-secrets",
+        "env-config",
     ] {
         assert!(ids.iter().any(|i| i == id), "missing {id}: {ids:?}");
     }
@@ -590,7 +591,7 @@ fn rules_as_json_is_an_array_of_every_rule() {
     let out = Sandbox::new().run(["--format", "json", "rules"]);
     out.assert_code(0);
     let json = out.json();
-    assert_eq!(json.as_array().map(Vec::len), Some(20), "{json:#}");
+    assert_eq!(json.as_array().map(Vec::len), Some(25), "{json:#}");
 }
 
 #[test]

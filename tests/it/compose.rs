@@ -111,7 +111,7 @@ fn compose_docker() -> Option<&'static Path> {
 }
 
 /// A sandbox whose hardrun resolves projects with the real Compose v2 (and sees no engine).
-fn compose_sandbox() -> Option<Sandbox> {
+pub(crate) fn compose_sandbox() -> Option<Sandbox> {
     let docker = compose_docker()?;
     let mut sandbox = Sandbox::new();
     sandbox.env("HARDRUN_DOCKER", docker);

@@ -381,8 +381,14 @@ fn production_controls_hold_in_a_real_container() {
 fn strict_controls_hold_in_a_real_container() {
     check_profile(&Expected {
         profile: "strict",
-        // A `docker import`ed image has no repository digest to pin.
-        options: &["--allow", "image-tag"],
+        // A `docker import`ed image has no repository digest to pin, and no signed trust data
+        // in a notary (strict's content trust would have docker ask notary.docker.io).
+        options: &[
+            "--allow",
+            "image-tag=an imported image has no digest",
+            "--allow",
+            "content-trust=an imported image is not signed",
+        ],
         run_options: &["-p", "127.0.0.1::80"],
         production_controls: true,
         cap_eff: 0,

@@ -1,14 +1,16 @@
 //! Helpers for running the real `hardrun` binary against a fake docker.
 //!
 //! The fake docker is a tiny shell script that records its argv (NUL-separated, plus the
-//! argument count so that "no arguments" and "one empty argument" differ), the value of
-//! `HARDRUN_ACTIVE` it was given, and exits with `FAKE_DOCKER_EXIT` (default 0). When
-//! `FAKE_DOCKER_SCRIPT` is set, the fake `eval`s it first, with docker's arguments as `$@`: a
-//! test can make it answer one call (`compose version`, say) and fail another.
+//! argument count so that "no arguments" and "one empty argument" differ), the values of
+//! `HARDRUN_ACTIVE` and `DOCKER_CONTENT_TRUST` it was given, and exits with
+//! `FAKE_DOCKER_EXIT` (default 0). When `FAKE_DOCKER_SCRIPT` is set, the fake `eval`s it
+//! first, with docker's arguments as `$@`: a test can make it answer one call (`compose
+//! version`, say) and fail another.
 //!
 //! Every test gets its own `Sandbox`: a temporary directory holding the working directory, a
-//! `HOME` and an `XDG_CONFIG_HOME`, so the developer's own profiles never leak in, and the
-//! file the fake docker writes its log to.
+//! `HOME`, an `XDG_CONFIG_HOME` and an `XDG_STATE_HOME`, so the developer's own profiles never
+//! leak in and hardrun's audit trail stays in the sandbox, and the file the fake docker writes
+//! its log to.
 
 #![allow(dead_code)]
 
@@ -31,6 +33,9 @@ printf '%s\0' "$@" > "$HARDRUN_FAKE_LOG"
 printf '%s' "$#" > "$HARDRUN_FAKE_LOG.argc"
 if [ "${HARDRUN_ACTIVE+set}" = set ]; then
   printf '%s' "$HARDRUN_ACTIVE" > "$HARDRUN_FAKE_LOG.active"
+fi
+if [ "${DOCKER_CONTENT_TRUST+set}" = set ]; then
+  printf '%s' "$DOCKER_CONTENT_TRUST" > "$HARDRUN_FAKE_LOG.trust"
 fi
 if [ -n "${FAKE_DOCKER_SCRIPT:-}" ]; then
   eval "$FAKE_DOCKER_SCRIPT"
@@ -74,6 +79,8 @@ pub struct Outcome {
     pub docker: Option<Vec<OsString>>,
     /// `HARDRUN_ACTIVE` as docker saw it; `None` if unset or docker was never run.
     pub active: Option<String>,
+    /// `DOCKER_CONTENT_TRUST` as docker saw it; `None` if unset or docker was never run.
+    pub content_trust: Option<String>,
 }
 
 impl Outcome {
@@ -117,7 +124,8 @@ impl std::fmt::Display for Outcome {
         writeln!(f, "stdout:\n{}", self.stdout)?;
         writeln!(f, "stderr:\n{}", self.stderr)?;
         writeln!(f, "docker argv: {:?}", self.docker)?;
-        write!(f, "docker HARDRUN_ACTIVE: {:?}", self.active)
+        writeln!(f, "docker HARDRUN_ACTIVE: {:?}", self.active)?;
+        write!(f, "docker DOCKER_CONTENT_TRUST: {:?}", self.content_trust)
     }
 }
 
@@ -165,6 +173,11 @@ impl Sandbox {
         self.root().join("config")
     }
 
+    /// `XDG_STATE_HOME` (created on demand, by hardrun's audit trail).
+    pub fn state_home(&self) -> PathBuf {
+        self.root().join("state")
+    }
+
     fn log(&self) -> PathBuf {
         self.root().join("docker.log")
     }
@@ -202,6 +215,11 @@ impl Sandbox {
             .env_remove("HARDRUN_ACTIVE")
             .env_remove("FAKE_DOCKER_EXIT")
             .env_remove("FAKE_DOCKER_SCRIPT")
+            .env_remove("DOCKER_CONTENT_TRUST")
+            .env_remove("HARDRUN_AUDIT")
+            .env_remove("HARDRUN_AUDIT_FILE")
+            // The audit trail goes to the sandbox, never to the developer's state directory.
+            .env("XDG_STATE_HOME", self.state_home())
             .env("HARDRUN_DOCKER", fake_docker())
             // No engine answers here, so image and daemon facts are the same on every machine.
             .env("DOCKER_HOST", "unix:///nonexistent/hardrun-it.sock")
@@ -234,6 +252,7 @@ impl Sandbox {
             self.log(),
             log_sibling(&self.log(), "argc"),
             log_sibling(&self.log(), "active"),
+            log_sibling(&self.log(), "trust"),
         ] {
             let _ = fs::remove_file(file);
         }
@@ -256,12 +275,14 @@ impl Sandbox {
             words
         });
         let active = fs::read_to_string(log_sibling(&self.log(), "active")).ok();
+        let content_trust = fs::read_to_string(log_sibling(&self.log(), "trust")).ok();
         Outcome {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             code: output.status.code(),
             docker,
             active,
+            content_trust,
         }
     }
 }
