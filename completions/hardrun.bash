@@ -41,7 +41,7 @@ _hardrun() {
 
     case "${cmd}" in
         hardrun)
-            opts="-h -V --profile --allow --dry-run --explain --verify --format --help --version profiles rules verify completions"
+            opts="-h -V --profile --allow --dry-run --explain --verify --no-audit --format --help --version profiles rules verify completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

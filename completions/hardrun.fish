@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_hardrun_global_optspecs
-    string join \n profile= allow= dry-run explain verify format= h/help V/version
+    string join \n profile= allow= dry-run explain verify no-audit format= h/help V/version
 end
 
 function __fish_hardrun_needs_command
@@ -31,6 +31,7 @@ json\t''"
 complete -c hardrun -n "__fish_hardrun_needs_command" -l dry-run -d 'Print the hardened command and run nothing'
 complete -c hardrun -n "__fish_hardrun_needs_command" -l explain -d 'Print every change, with its rule and reason, to stderr before running'
 complete -c hardrun -n "__fish_hardrun_needs_command" -l verify -d 'With `run -d`: check the started container with `verify` and report on stderr'
+complete -c hardrun -n "__fish_hardrun_needs_command" -l no-audit -d 'Write no audit record for this invocation (HARDRUN_AUDIT=off does the same for all)'
 complete -c hardrun -n "__fish_hardrun_needs_command" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_needs_command" -s V -l version -d 'Print version'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "profiles" -d 'List the profiles, or show one resolved through `extends`'

@@ -179,6 +179,14 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
+/// Set by `--no-audit` for this process.
+static DISABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns the log off for this invocation (`--no-audit`).
+pub fn disable() {
+    DISABLED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Whether `HARDRUN_AUDIT` leaves the log on.
 pub fn enabled(setting: Option<&str>) -> bool {
     !setting.is_some_and(|value| {
@@ -192,7 +200,7 @@ pub fn enabled(setting: Option<&str>) -> bool {
 #[allow(clippy::disallowed_methods)] // the I/O edge
 pub fn append(event: &Event) {
     let setting = std::env::var(ENABLE_VARIABLE).ok();
-    if !enabled(setting.as_deref()) {
+    if DISABLED.load(std::sync::atomic::Ordering::Relaxed) || !enabled(setting.as_deref()) {
         return;
     }
     let Some(path) = location() else {

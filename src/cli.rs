@@ -44,6 +44,10 @@ pub struct Cli {
     #[arg(long)]
     pub verify: bool,
 
+    /// Write no audit record for this invocation (HARDRUN_AUDIT=off does the same for all)
+    #[arg(long)]
+    pub no_audit: bool,
+
     /// Output format for --dry-run, --explain and the subcommands
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -110,12 +114,13 @@ pub const SUBCOMMANDS: [&str; 4] = ["profiles", "rules", "verify", "completions"
 
 /// hardrun's options: long name and whether it takes a value. `--help` and `--version` are
 /// hardrun's only when hardrun runs under its own name.
-const OPTIONS: [(&str, bool); 6] = [
+const OPTIONS: [(&str, bool); 7] = [
     ("profile", true),
     ("allow", true),
     ("dry-run", false),
     ("explain", false),
     ("verify", false),
+    ("no-audit", false),
     ("format", true),
 ];
 
@@ -130,6 +135,7 @@ pub fn fast_parse(own: &[OsString]) -> Option<Cli> {
         dry_run: false,
         explain: false,
         verify: false,
+        no_audit: false,
         format: OutputFormat::Text,
         command: None,
     };
@@ -165,6 +171,7 @@ pub fn fast_parse(own: &[OsString]) -> Option<Cli> {
             "dry-run" if inline.is_none() => cli.dry_run = true,
             "explain" if inline.is_none() => cli.explain = true,
             "verify" if inline.is_none() => cli.verify = true,
+            "no-audit" if inline.is_none() => cli.no_audit = true,
             _ => return None,
         }
     }

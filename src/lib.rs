@@ -83,6 +83,9 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             }
         }
     };
+    if options.no_audit {
+        audit::disable();
+    }
     if depth > 0 && options.command.is_none() {
         // An outer hardrun already hardened this command; a wrapper led back here.
         return hand_off(&split.docker, depth);

@@ -364,6 +364,15 @@ fn hardrun_audit_off_writes_nothing() {
 }
 
 #[test]
+fn the_no_audit_option_writes_nothing() {
+    let (sandbox, log) = audited();
+    let out = sandbox.run(["--no-audit", "run", "nginx:1.27"]);
+    out.assert_code(0);
+    assert!(out.docker.is_some());
+    assert!(!log.exists());
+}
+
+#[test]
 fn an_unwritable_log_warns_once_and_docker_still_runs() {
     let mut sandbox = Sandbox::new();
     // A directory is not a file hardrun can append to.
