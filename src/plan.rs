@@ -17,6 +17,8 @@ pub const PROFILE_LABEL: &str = "io.hardrun.profile";
 pub const VERSION_LABEL: &str = "io.hardrun.version";
 /// The label that records the rules waived for a container, comma-separated, for `verify`.
 pub const WAIVED_LABEL: &str = "io.hardrun.waived";
+/// The prefix of the labels that record why a rule was waived (`io.hardrun.waiver.RULE`).
+pub const WAIVER_REASON_LABEL: &str = "io.hardrun.waiver.";
 /// The pseudo-rule id under which provenance labels are reported.
 pub const PROVENANCE: &str = "provenance";
 

@@ -70,10 +70,15 @@ pub fn verify(profile: &Profile, spec: &ContainerSpec, context: &Context) -> Vec
             ChangeKind::Waived => Outcome::Waived,
             ChangeKind::Added | ChangeKind::Tightened | ChangeKind::Refused => Outcome::Fail,
         };
-        let reason = match &change.offending {
+        let mut reason = match &change.offending {
             Some(offending) => format!("{offending}: {}", change.reason),
             None => change.reason.clone(),
         };
+        if outcome == Outcome::Waived
+            && let Some(why) = spec.label(&format!("{}{}", plan::WAIVER_REASON_LABEL, change.rule))
+        {
+            reason = format!("{reason} (waived: {why})");
+        }
         match verdicts.last_mut().filter(|v| v.rule == change.rule) {
             Some(verdict) => {
                 verdict.outcome = verdict.outcome.max(outcome);

@@ -17,6 +17,7 @@ use crate::plan::{Change, ChangeKind, PROVENANCE, Plan};
 use crate::profile::raw::{self, Key, Node, Value};
 use crate::profile::{Profile, ProfileError};
 use crate::rules::{self, RULES};
+use crate::spec::Edit;
 use crate::suggest::did_you_mean;
 
 /// The project file's name.
@@ -314,12 +315,21 @@ impl Applied<'_> {
     /// waiver's reason, a refusal the expired waiver for its rule, and an expired waiver whose
     /// rule did not refuse becomes a warning (the rule applies again).
     pub fn annotate(&self, plan: &mut Plan) {
+        let mut labels: Vec<Edit> = Vec::new();
         for change in &mut plan.changes {
             match change.kind {
                 ChangeKind::Waived => {
                     let why = self.reasons(change.rule);
                     if !why.is_empty() {
                         change.reason = format!("{} ({})", change.reason, why.join("; "));
+                        // On the container too, so that `verify` can say why.
+                        let label = Edit::Label {
+                            key: format!("{}{}", crate::plan::WAIVER_REASON_LABEL, change.rule),
+                            value: why.join("; "),
+                        };
+                        if !labels.contains(&label) {
+                            labels.push(label);
+                        }
                     }
                 }
                 ChangeKind::Refused => {
@@ -329,6 +339,9 @@ impl Applied<'_> {
                 }
                 _ => {}
             }
+        }
+        if let Some(provenance) = plan.changes.iter_mut().find(|c| c.rule == PROVENANCE) {
+            provenance.edits.extend(labels);
         }
         let at = plan
             .changes
