@@ -174,7 +174,7 @@ fn a_waiver_given_at_run_is_reported_as_waived() {
             "--profile",
             "production",
             "--allow",
-            "read-only-rootfs",
+            "read-only-rootfs=writes to its root until v2",
             "run",
             "-d",
             "--name",
@@ -186,9 +186,14 @@ fn a_waiver_given_at_run_is_reported_as_waived() {
         .assert_code(0);
     let out = sandbox.run(["verify", "--format", "json", &container.name]);
     out.assert_code(0);
-    assert_eq!(
-        verdict(&out.json(), "read-only-rootfs")["verdict"],
-        "waived"
+    let report = out.json();
+    let waived = verdict(&report, "read-only-rootfs");
+    assert_eq!(waived["verdict"], "waived");
+    assert!(
+        waived["reasons"]
+            .to_string()
+            .contains("writes to its root until v2"),
+        "verify says why: {waived}"
     );
 }
 
