@@ -190,11 +190,6 @@ impl ContainerSpec {
             .rev()
             .find(|o| security_opt_key(&o.value) == "no-new-privileges")
     }
-
-    /// Whether the user asked for `--rm`.
-    pub fn is_auto_remove(&self) -> bool {
-        self.auto_remove
-    }
 }
 
 /// Splits a security option into its key and value the way docker does: on `=`, else on `:`.

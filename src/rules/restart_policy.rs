@@ -26,7 +26,7 @@ const CIS_MAX_RETRIES: i64 = 5;
 
 fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     // Docker refuses `--restart` with `--rm`.
-    if spec.is_auto_remove() {
+    if spec.auto_remove {
         return vec![Finding::NotApplicable(
             "--rm: docker refuses a restart policy with --rm".into(),
         )];
