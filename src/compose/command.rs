@@ -27,21 +27,11 @@ use std::os::unix::ffi::OsStrExt;
 
 use thiserror::Error;
 
-use crate::docker::flags::{FlagDef, ValueKind, by_long, by_short};
+use crate::docker::flags::{FlagDef, ValueKind, by_long, by_short, flag};
 use crate::docker::invocation::quote_words;
 use crate::docker::lexer::{LexError, Lexed, Occurrence, lex};
 use crate::docker::values::{normalize_capability, parse_bool, parse_int};
 use crate::spec::{EnvVar, Sourced};
-
-const fn flag(long: &'static str, short: Option<char>, kind: ValueKind) -> FlagDef {
-    FlagDef {
-        long,
-        short,
-        kind,
-        canonical: long,
-        run_only: false,
-    }
-}
 
 /// A flag that stores into another one (`--workdir` is `--project-directory` at the root).
 const fn alias(long: &'static str, canonical: &'static str, kind: ValueKind) -> FlagDef {

@@ -14,20 +14,10 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::docker::exec_guard::GuardError;
-use crate::docker::flags::{FlagDef, ValueKind};
+use crate::docker::flags::{FlagDef, ValueKind, flag};
 use crate::docker::lexer::{LexError, Occurrence, lex};
 use crate::rules::build_arg_secrets::{self, BuildArg};
 use crate::rules::{Finding, Params};
-
-const fn flag(long: &'static str, short: Option<char>, kind: ValueKind) -> FlagDef {
-    FlagDef {
-        long,
-        short,
-        kind,
-        canonical: long,
-        run_only: false,
-    }
-}
 
 const B: ValueKind = ValueKind::Bool;
 const T: ValueKind = ValueKind::Text;

@@ -19,23 +19,13 @@ use std::io::{self, Write};
 use thiserror::Error;
 
 use crate::docker::build_guard::{self, BuildLine};
-use crate::docker::flags::{FlagDef, GLOBAL_FLAGS, ValueKind};
+use crate::docker::flags::{FlagDef, GLOBAL_FLAGS, ValueKind, flag};
 use crate::docker::invocation::quote_words;
 use crate::docker::lexer::{LexError, Occurrence, lex};
 use crate::plan::{Change, ChangeKind, Plan};
 use crate::profile::Profile;
 use crate::report::{self, Format, command_line};
 use crate::rules::{Finding, Level, Params, exec_privileged, exec_root};
-
-const fn flag(long: &'static str, short: Option<char>, kind: ValueKind) -> FlagDef {
-    FlagDef {
-        long,
-        short,
-        kind,
-        canonical: long,
-        run_only: false,
-    }
-}
 
 /// The `docker exec` flags of docker CLI 28 (`cli/command/container/exec.go`), sorted by long
 /// name, plus the root's `-h/--help`, which exec inherits (no exec flag takes `-h`).

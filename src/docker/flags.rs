@@ -802,21 +802,22 @@ pub const RUN_FLAGS: &[FlagDef] = &[
 
 /// The global options that may stand between `docker` and the command word.
 pub const GLOBAL_FLAGS: &[FlagDef] = &[
-    global("config", None, ValueKind::Text),
-    global("context", Some('c'), ValueKind::Text),
-    global("debug", Some('D'), ValueKind::Bool),
-    global("help", Some('h'), ValueKind::Bool),
-    global("host", Some('H'), ValueKind::Text),
-    global("log-level", Some('l'), ValueKind::Text),
-    global("tls", None, ValueKind::Bool),
-    global("tlscacert", None, ValueKind::Text),
-    global("tlscert", None, ValueKind::Text),
-    global("tlskey", None, ValueKind::Text),
-    global("tlsverify", None, ValueKind::Bool),
-    global("version", Some('v'), ValueKind::Bool),
+    flag("config", None, ValueKind::Text),
+    flag("context", Some('c'), ValueKind::Text),
+    flag("debug", Some('D'), ValueKind::Bool),
+    flag("help", Some('h'), ValueKind::Bool),
+    flag("host", Some('H'), ValueKind::Text),
+    flag("log-level", Some('l'), ValueKind::Text),
+    flag("tls", None, ValueKind::Bool),
+    flag("tlscacert", None, ValueKind::Text),
+    flag("tlscert", None, ValueKind::Text),
+    flag("tlskey", None, ValueKind::Text),
+    flag("tlsverify", None, ValueKind::Bool),
+    flag("version", Some('v'), ValueKind::Bool),
 ];
 
-const fn global(long: &'static str, short: Option<char>, kind: ValueKind) -> FlagDef {
+/// A flag of its own storage, accepted wherever its table is: for the tables of other commands.
+pub const fn flag(long: &'static str, short: Option<char>, kind: ValueKind) -> FlagDef {
     FlagDef {
         long,
         short,
