@@ -12,6 +12,7 @@
 //!
 //! `record` (the JSON) and `rfc3339` (the time) are pure; `append` is the edge.
 
+use crate::waivers::Date;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -147,36 +148,15 @@ pub fn record(event: &Event, at: &Circumstances) -> Value {
 /// `2024-02-29T23:59:59.123Z`.
 pub fn rfc3339(since_epoch: Duration) -> String {
     let seconds = since_epoch.as_secs();
-    let days = seconds / 86_400;
     let of_day = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
+    let date = Date::from_unix_days(i64::try_from(seconds / 86_400).unwrap_or(i64::MAX));
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{date}T{:02}:{:02}:{:02}.{:03}Z",
         of_day / 3600,
         of_day % 3600 / 60,
         of_day % 60,
         since_epoch.subsec_millis()
     )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    // Shift the epoch to 0000-03-01, so that a leap day ends its year.
-    let shifted = days + 719_468;
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Set by `--no-audit` for this process.
@@ -272,6 +252,16 @@ mod tests {
     use super::*;
     use crate::plan::Change;
     use crate::spec::Edit;
+
+    /// The shared conversion (`waivers::Date`), as (year, month, day).
+    fn civil_from_days(days: u64) -> (u64, u64, u64) {
+        let date = Date::from_unix_days(i64::try_from(days).unwrap());
+        (
+            u64::try_from(date.year).unwrap(),
+            u64::from(date.month),
+            u64::from(date.day),
+        )
+    }
 
     #[test]
     fn civil_dates_are_gregorian() {
