@@ -12,7 +12,6 @@
 //!
 //! `record` (the JSON) and `rfc3339` (the time) are pure; `append` is the edge.
 
-use crate::waivers::Date;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::docker::invocation::render;
 use crate::plan::{ChangeKind, PROVENANCE, Plan};
+use crate::waivers::Date;
 
 /// Turns the log off: `off`, `0`, `false` or `no`.
 pub const ENABLE_VARIABLE: &str = "HARDRUN_AUDIT";
