@@ -15,6 +15,7 @@ use std::fmt;
 
 use crate::plan::{Change, ChangeKind, PROVENANCE, Plan};
 use crate::profile::raw::{self, Key, Node, Value};
+use crate::profile::read::{help_for, scalar};
 use crate::profile::{Profile, ProfileError};
 use crate::rules::{self, RULES};
 use crate::spec::Edit;
@@ -643,29 +644,6 @@ fn read_waiver(file: &str, node: &Node) -> Result<Waiver, ProfileError> {
         line: node.line,
         column: node.column,
     })
-}
-
-fn scalar<'a>(file: &str, node: &'a Node) -> Result<&'a str, ProfileError> {
-    match &node.value {
-        Value::Scalar(text) => Ok(text),
-        other => Err(ProfileError::invalid(
-            file,
-            node.at(),
-            format!("expected a single value, found {}", other.kind()),
-            None,
-        )),
-    }
-}
-
-fn help_for<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-    otherwise: &str,
-) -> String {
-    match did_you_mean(word, candidates) {
-        Some(suggestion) => format!("did you mean '{suggestion}'?"),
-        None => otherwise.to_owned(),
-    }
 }
 
 /// An image reference split into a normalized repository, a tag and a digest.

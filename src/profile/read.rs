@@ -288,7 +288,8 @@ fn read_param(
     Ok(())
 }
 
-fn scalar<'a>(file: &str, node: &'a Node) -> Result<&'a str, ProfileError> {
+/// A node's text, or an error at its position: for every file hardrun reads with `raw`.
+pub(crate) fn scalar<'a>(file: &str, node: &'a Node) -> Result<&'a str, ProfileError> {
     match &node.value {
         Value::Scalar(text) => Ok(text),
         other => Err(ProfileError::invalid(
@@ -610,7 +611,8 @@ fn variable_name(file: &str, node: &Node, name: &str) -> Result<String, ProfileE
     Ok(name.to_owned())
 }
 
-fn help_for<'a>(
+/// "did you mean …?" when a candidate is close, else `otherwise`.
+pub(crate) fn help_for<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
     otherwise: &str,
