@@ -242,9 +242,7 @@ fn invocation(argv: &[OsString]) -> Invocation {
 
 fn secrets(profile: &Profile, spec: &ContainerSpec) -> Vec<String> {
     let params = profile
-        .rules
-        .iter()
-        .find(|s| s.rule.id == rules::env_secrets::RULE.id)
+        .setting(rules::env_secrets::RULE.id)
         .map(|s| s.params.clone())
         .unwrap_or_default();
     rules::env_secrets::secret_names(spec, &params)

@@ -336,9 +336,8 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
 /// Whether the profile evaluates a rule at all.
 fn active(profile: &Profile, id: &str) -> bool {
     profile
-        .rules
-        .iter()
-        .any(|s| s.rule.id == id && s.level != rules::Level::Off)
+        .setting(id)
+        .is_some_and(|s| s.level != rules::Level::Off)
 }
 
 /// The facts outside the command line that change a decision, gathered only when an active
@@ -413,9 +412,7 @@ fn describe_image(image: &str, facts: &spec::ImageFacts) -> String {
 /// The secret-looking variables, by the profile's `env-secrets` parameters.
 fn secret_names(profile: &Profile, spec: &spec::ContainerSpec) -> Vec<String> {
     let params = profile
-        .rules
-        .iter()
-        .find(|s| s.rule.id == rules::env_secrets::RULE.id)
+        .setting(rules::env_secrets::RULE.id)
         .map(|s| s.params.clone())
         .unwrap_or_default();
     rules::env_secrets::secret_names(spec, &params)
@@ -453,9 +450,7 @@ pub(crate) fn content_trust(
     invocation: Option<&Invocation>,
 ) -> rules::content_trust::Handoff {
     let level = profile
-        .rules
-        .iter()
-        .find(|s| s.rule.id == rules::content_trust::RULE.id)
+        .setting(rules::content_trust::RULE.id)
         .map(|s| s.level);
     // docker reads an empty value as unset.
     let user = std::env::var_os(rules::content_trust::VARIABLE)

@@ -225,9 +225,7 @@ impl Guarded {
     ) -> Judged {
         let params_of = |id: &str| {
             profile
-                .rules
-                .iter()
-                .find(|s| s.rule.id == id)
+                .setting(id)
                 .map(|s| s.params.clone())
                 .unwrap_or_default()
         };

@@ -30,6 +30,13 @@ pub struct Profile {
     pub rules: Vec<RuleSetting>,
 }
 
+impl Profile {
+    /// The setting of one rule; every rule of the registry has one.
+    pub fn setting(&self, id: &str) -> Option<&RuleSetting> {
+        self.rules.iter().find(|s| s.rule.id == id)
+    }
+}
+
 /// One rule's level and parameters in a resolved profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSetting {
