@@ -246,12 +246,12 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
     let (context, mut notes) = planning_context(&profile, invocation, &spec);
     let applied = waivers.for_container(&spec.image);
     notes.extend(applied.notes());
-    let mut plan = plan::plan(&profile, &spec, &applied.rules(), &context);
+    let allowed = applied.rules();
+    let mut plan = plan::plan(&profile, &spec, &allowed, &context);
     applied.annotate(&mut plan);
-    let waived = |id: &str| applied.rules().iter().any(|r| r == id);
     let trust = content_trust(
         &profile,
-        waived(rules::content_trust::RULE.id),
+        allowed.iter().any(|r| r == rules::content_trust::RULE.id),
         Some(invocation),
     );
     notes.extend(trust.note.clone());
