@@ -117,7 +117,7 @@ pub fn find(argv: &[OsString], at: usize) -> Result<Option<BuildLine>, GuardErro
             _ => return Ok(None),
         },
         Some("buildx") => match lex(argv, at + 1, BUILDX_FLAGS) {
-            Ok(root) if root.occurrences.iter().any(is_help) => return Ok(None),
+            Ok(root) if root.occurrences.iter().any(Occurrence::is_help) => return Ok(None),
             Ok(root) if root.terminator.is_none() => match word(root.positional) {
                 Some("build" | "b") => root.positional + 1,
                 _ => return Ok(None),
@@ -138,7 +138,7 @@ pub fn find(argv: &[OsString], at: usize) -> Result<Option<BuildLine>, GuardErro
             command: "build",
             error,
         })?;
-    if options.iter().any(is_help) || positionals != 1 {
+    if options.iter().any(Occurrence::is_help) || positionals != 1 {
         return Ok(None);
     }
     for occurrence in options.iter().filter(|o| o.flag.long == "build-arg") {
@@ -153,10 +153,6 @@ pub fn find(argv: &[OsString], at: usize) -> Result<Option<BuildLine>, GuardErro
         argv: argv.to_vec(),
         options,
     }))
-}
-
-fn is_help(occurrence: &Occurrence) -> bool {
-    occurrence.flag.long == "help" && occurrence.enabled()
 }
 
 fn has_word(argv: &[OsString], from: usize, words: &[&str]) -> bool {

@@ -96,10 +96,7 @@ pub fn find_exec(argv: &[OsString], at: usize) -> Result<Option<ExecLine>, Guard
         command: "exec",
         error,
     })?;
-    let asks_help = lexed
-        .occurrences
-        .iter()
-        .any(|o| o.flag.long == "help" && o.enabled());
+    let asks_help = lexed.occurrences.iter().any(Occurrence::is_help);
     if asks_help || lexed.positional >= argv.len() {
         return Ok(None);
     }

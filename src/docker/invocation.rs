@@ -68,10 +68,7 @@ impl Invocation {
                 flag: occurrence.flag.long.to_owned(),
             });
         }
-        let asks_help = lexed
-            .occurrences
-            .iter()
-            .any(|o| o.flag.long == "help" && o.enabled());
+        let asks_help = lexed.occurrences.iter().any(Occurrence::is_help);
         if asks_help || lexed.positional >= argv.len() {
             return Ok(None);
         }

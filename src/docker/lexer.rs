@@ -51,6 +51,11 @@ impl Occurrence {
     pub fn enabled(&self) -> bool {
         matches!(self.value, FlagValue::Bool(true))
     }
+
+    /// Whether this is `--help` (or `-h` where it means help) turned on: docker answers itself.
+    pub fn is_help(&self) -> bool {
+        self.flag.long == "help" && self.enabled()
+    }
 }
 
 /// What the option loop read from one stage of argv.
