@@ -260,6 +260,17 @@ pub fn edits_of(findings: &[Finding]) -> Vec<Edit> {
     findings.iter().flat_map(Finding::edits).cloned().collect()
 }
 
+/// The arguments the findings forbid, in order.
+pub fn forbidden_of(findings: &[Finding]) -> Vec<&str> {
+    findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Forbidden { offending, .. } => Some(offending.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// One rule: its documentation and its check.
 pub struct Rule {
     /// Kebab-case id, used in profiles, `--allow` and reports.

@@ -122,15 +122,7 @@ mod tests {
         assess(&spec, params, &Context::default())
     }
 
-    fn offending(findings: &[Finding]) -> Vec<&str> {
-        findings
-            .iter()
-            .filter_map(|f| match f {
-                Finding::Forbidden { offending, .. } => Some(offending.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::rules::forbidden_of as offending;
 
     fn reason(finding: &Finding) -> &str {
         match finding {

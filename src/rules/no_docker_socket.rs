@@ -139,15 +139,7 @@ mod tests {
         offending(findings).len()
     }
 
-    fn offending(findings: &[Finding]) -> Vec<&str> {
-        findings
-            .iter()
-            .filter_map(|f| match f {
-                Finding::Forbidden { offending, .. } => Some(offending.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::rules::forbidden_of as offending;
 
     #[test]
     fn catches_the_socket_at_every_spelling() {

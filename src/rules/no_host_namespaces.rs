@@ -81,15 +81,7 @@ mod tests {
         Some(Sourced::new(value.into(), format!("{flag} {value}")))
     }
 
-    fn offending(findings: &[Finding]) -> Vec<&str> {
-        findings
-            .iter()
-            .filter_map(|f| match f {
-                Finding::Forbidden { offending, .. } => Some(offending.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::rules::forbidden_of as offending;
 
     #[test]
     fn catches_each_host_namespace() {

@@ -83,15 +83,7 @@ mod tests {
         assess(&spec, &Params::default(), &Context::default())
     }
 
-    fn offending(findings: &[Finding]) -> Vec<&str> {
-        findings
-            .iter()
-            .filter_map(|f| match f {
-                Finding::Forbidden { offending, .. } => Some(offending.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::rules::forbidden_of as offending;
 
     #[test]
     fn catches_each_unconfined_option_in_both_spellings() {
