@@ -102,6 +102,7 @@ pub fn verify_containers(
     };
     let inspected = inspect_containers(docker, &ids, &mut problems);
     let source = FileSource::discover();
+    let cpus = host_cpus();
     let mut reports = Vec::new();
     for item in &inspected {
         let text = |key: &str| {
@@ -140,7 +141,7 @@ pub fn verify_containers(
         };
         let context = Context {
             profile: profile.name.clone(),
-            host_cpus: host_cpus(),
+            host_cpus: cpus,
             image: image_facts_via_cli(docker, &text("Image")),
             ..Context::default()
         };
