@@ -103,6 +103,9 @@ pub fn verify_containers(
     let inspected = inspect_containers(docker, &ids, &mut problems);
     let source = FileSource::discover();
     let cpus = host_cpus();
+    // Containers of one image (compose replicas) share one `docker image inspect`.
+    let mut images: std::collections::HashMap<String, Option<spec::ImageFacts>> =
+        std::collections::HashMap::new();
     let mut reports = Vec::new();
     for item in &inspected {
         let text = |key: &str| {
@@ -142,7 +145,10 @@ pub fn verify_containers(
         let context = Context {
             profile: profile.name.clone(),
             host_cpus: cpus,
-            image: image_facts_via_cli(docker, &text("Image")),
+            image: images
+                .entry(text("Image"))
+                .or_insert_with_key(|image| image_facts_via_cli(docker, image))
+                .clone(),
             ..Context::default()
         };
         reports.push(report::ContainerVerdicts {
