@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cli;
 pub mod compose;
 pub mod compose_command;
+pub mod context;
 pub mod docker;
 pub mod engine;
 pub mod exec;
@@ -38,11 +39,11 @@ use clap::{CommandFactory, Parser};
 use crate::cli::{Cli, Command, ProfilesAction};
 use crate::docker::command::{DockerCommand, parse};
 use crate::docker::invocation::Invocation;
-use crate::host::{FileSource, engine_endpoint, host_cpus, local_daemon_log_driver, locate_docker};
+use crate::host::{FileSource, locate_docker};
 use crate::profile::{Profile, Source, builtin};
 use crate::report::{Format, command_line};
 use crate::report::{rule_json, write_rule};
-use crate::rules::{Context, RULES};
+use crate::rules::RULES;
 use crate::verify_command::verify_containers;
 
 /// Exit status for a refusal or a command line hardrun cannot read: docker's own "the run never
@@ -243,7 +244,7 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
         }
     };
     let spec = with_environment(invocation, &cwd, spec)?;
-    let (context, mut notes) = planning_context(&profile, invocation, &spec);
+    let (context, mut notes) = context::gather(&profile, invocation, &spec);
     let applied = waivers.for_container(&spec.image);
     notes.extend(applied.notes());
     let allowed = applied.rules();
@@ -331,82 +332,6 @@ fn harden(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCode
         );
     }
     Ok(hand_off_with(&hardened, depth, &trust.env))
-}
-
-/// Whether the profile evaluates a rule at all.
-fn active(profile: &Profile, id: &str) -> bool {
-    profile
-        .setting(id)
-        .is_some_and(|s| s.level != rules::Level::Off)
-}
-
-/// The facts outside the command line that change a decision, gathered only when an active
-/// rule needs them: the host's CPUs, the image's configuration, the daemon's default log
-/// driver. The notes say what was learned, for `--explain`.
-fn planning_context(
-    profile: &Profile,
-    invocation: &Invocation,
-    spec: &spec::ContainerSpec,
-) -> (Context, Vec<String>) {
-    let mut notes = Vec::new();
-    let mut context = Context {
-        profile: profile.name.clone(),
-        host_cpus: active(profile, "cpu-limit").then(host_cpus).flatten(),
-        ..Context::default()
-    };
-    let wants_image = ["non-root-user", "healthcheck", "read-only-rootfs"]
-        .iter()
-        .any(|id| active(profile, id));
-    let wants_log_driver = active(profile, "log-rotation")
-        && spec.log_driver.as_ref().is_none_or(|d| d.value.is_empty());
-    if !wants_image && !wants_log_driver {
-        return (context, notes);
-    }
-    let endpoint = engine_endpoint(invocation);
-    if wants_image {
-        let without = "planned without its USER, HEALTHCHECK and VOLUMEs";
-        match engine::image(&endpoint, &spec.image) {
-            engine::ImageLookup::Local(facts) => {
-                notes.push(describe_image(&spec.image, &facts));
-                context.image = Some(facts);
-            }
-            engine::ImageLookup::NotLocal => notes.push(format!(
-                "image {} is not present locally: {without}",
-                spec.image
-            )),
-            engine::ImageLookup::Unknown(why) => notes.push(format!(
-                "image {} was not inspected ({why}): {without}",
-                spec.image
-            )),
-        }
-    }
-    if wants_log_driver {
-        context.daemon_log_driver = local_daemon_log_driver(&endpoint);
-        notes.push(match &context.daemon_log_driver {
-            Some(driver) => format!("the daemon's default log driver is {driver}"),
-            None => "the daemon's default log driver is not known here: hardrun names json-file explicitly".into(),
-        });
-    }
-    (context, notes)
-}
-
-fn describe_image(image: &str, facts: &spec::ImageFacts) -> String {
-    let user = if facts.user.is_empty() {
-        "root (no USER)"
-    } else {
-        facts.user.as_str()
-    };
-    let health = if facts.healthcheck {
-        "a HEALTHCHECK"
-    } else {
-        "no HEALTHCHECK"
-    };
-    let volumes = if facts.volumes.is_empty() {
-        "no VOLUME".to_owned()
-    } else {
-        format!("VOLUME {}", facts.volumes.join(" "))
-    };
-    format!("image {image} is local: user {user}, {health}, {volumes}")
 }
 
 /// The secret-looking variables, by the profile's `env-secrets` parameters.
