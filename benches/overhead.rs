@@ -34,6 +34,7 @@ use hardrun::profile::builtin::Builtins;
 use hardrun::profile::{Profile, load};
 use hardrun::rules::{self, Context};
 use hardrun::spec::ContainerSpec;
+use hardrun::waivers::Applied;
 
 /// The hardrun binary cargo built for this bench (release under `cargo bench`).
 const HARDRUN: &str = env!("CARGO_BIN_EXE_hardrun");
@@ -261,7 +262,7 @@ fn context(profile: &Profile) -> Context {
 fn pipeline(profile: &Profile, context: &Context, cwd: &Path, argv: &[OsString]) -> Outcome {
     let invocation = invocation(argv);
     let spec = invocation.to_spec(cwd).expect("a valid command line");
-    let plan = plan(profile, &spec, &[], context);
+    let plan = plan(profile, &spec, &Applied::none(), context);
     let edits = plan.edits();
     let hardened = invocation.apply(&edits);
     let shown = invocation.masked(&secrets(profile, &spec)).apply(&edits);
@@ -386,7 +387,7 @@ fn compose_context(profile: &Profile) -> Context {
     }
 }
 
-/// The plan of one service, as `compose_command::plan_services` makes it (no `--allow`, no
+/// The plan of one service, as `commands::compose` decides it (no `--allow`, no
 /// `compose run` options): the spec read from the whole model, the service's waiver, the plan.
 /// The model has no secrets or configs Compose copies into the root filesystem, so the
 /// read-only refusal those would cause never applies.
@@ -401,12 +402,12 @@ fn plan_service(
         .expect("a valid waiver")
         .map(|waiver| waiver.allow)
         .unwrap_or_default();
-    let planned = plan(profile, &spec, &waived, context);
+    let planned = plan(profile, &spec, &Applied::recorded(&waived), context);
     assert!(model::copied_into_rootfs(model, name).is_empty());
     planned
 }
 
-/// Writes one service's plan into the model, as `plan_services` does.
+/// Writes one service's plan into the model, as `commands::compose` does.
 fn apply_service(model: &mut serde_json::Value, name: &str, planned: &Plan) {
     let service = &mut model["services"][name];
     if !planned.is_refused() {
@@ -800,7 +801,7 @@ fn main() {
     {
         let invocation = invocation(&large);
         let spec = invocation.to_spec(&cwd).unwrap();
-        assert!(!plan(&profile, &spec, &[], &context).is_refused());
+        assert!(!plan(&profile, &spec, &Applied::none(), &context).is_refused());
     }
 
     // 1. Whole process.
@@ -864,7 +865,7 @@ fn main() {
     });
     let invocation = invocation(&large);
     let spec = invocation.to_spec(&cwd).unwrap();
-    let planned: Plan = plan(&profile, &spec, &[], &context);
+    let planned: Plan = plan(&profile, &spec, &Applied::none(), &context);
     let edits = planned.edits();
     let (batches, per_batch) = config.stage;
     let stages = [
@@ -883,7 +884,7 @@ fn main() {
         (
             "plan (all rules)",
             per_iteration(batches, per_batch, || {
-                black_box(plan(&profile, black_box(&spec), &[], &context));
+                black_box(plan(&profile, black_box(&spec), &Applied::none(), &context));
             }),
         ),
         (

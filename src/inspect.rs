@@ -543,7 +543,7 @@ mod tests {
             host_cpus: Some(2),
             ..Context::default()
         };
-        plan::plan(&profile, spec, &[], &context)
+        plan::plan(&profile, spec, &crate::waivers::Applied::none(), &context)
     }
 
     /// `(rule, kind)` of every change that is not "kept" (provenance aside).

@@ -24,6 +24,7 @@ use crate::profile::builtin::{self, Builtins};
 use crate::profile::{self, Profile};
 use crate::rules::{Context, Params};
 use crate::spec::{ContainerSpec, Edit};
+use crate::waivers::Applied;
 
 const CWD: &str = "/work";
 
@@ -49,7 +50,7 @@ fn context(profile: &Profile) -> Context {
 }
 
 fn plan_for(profile: &Profile, spec: &ContainerSpec) -> Plan {
-    plan::plan(profile, spec, &[], &context(profile))
+    plan::plan(profile, spec, &Applied::none(), &context(profile))
 }
 
 fn create(argv: Vec<OsString>) -> Option<Invocation> {

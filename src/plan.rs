@@ -2,7 +2,8 @@
 //!
 //! Each rule's findings are turned into changes by the level the profile gives the rule: `set`
 //! adds what is absent and keeps what the user wrote, `enforce` also tightens a weaker value in
-//! the open, `deny` refuses, `warn` only reports, and `--allow RULE` waives. Nothing here reads
+//! the open, `deny` refuses, `warn` only reports, and a waiver (`--allow RULE`, the project
+//! file, `x-hardrun`) waives. Nothing here reads
 //! argv, YAML or the environment, so every front end gets the same decisions.
 
 use std::fmt;
@@ -10,6 +11,7 @@ use std::fmt;
 use crate::profile::Profile;
 use crate::rules::{Context, Finding, Level};
 use crate::spec::{ContainerSpec, Edit};
+use crate::waivers::Applied;
 
 /// The label that records which profile hardened a container.
 pub const PROFILE_LABEL: &str = "io.hardrun.profile";
@@ -114,17 +116,51 @@ impl Plan {
     }
 }
 
-/// Plans one container. `allow` lists the rules waived for this invocation.
-pub fn plan(profile: &Profile, spec: &ContainerSpec, allow: &[String], context: &Context) -> Plan {
+/// What a front end cannot express in its own syntax. `plan_within` shows it every change that
+/// would edit the container; the front end turns a change it cannot deliver into a refusal
+/// that says why (a `compose run` option the model cannot override, a read-only root where
+/// Compose copies secrets into it).
+pub trait Limits {
+    fn limit(&self, change: &mut Change);
+}
+
+/// A front end that can deliver every edit.
+pub struct NoLimits;
+
+impl Limits for NoLimits {
+    fn limit(&self, _change: &mut Change) {}
+}
+
+/// Plans one container for a front end that can deliver every edit.
+pub fn plan(profile: &Profile, spec: &ContainerSpec, waivers: &Applied, context: &Context) -> Plan {
+    plan_within(profile, spec, waivers, context, &NoLimits)
+}
+
+/// Plans one container: each active rule's findings decided by its level, `waivers` applied
+/// (waived rules, their reasons, expired waivers), what the front end cannot deliver refused,
+/// and provenance labels added.
+pub fn plan_within(
+    profile: &Profile,
+    spec: &ContainerSpec,
+    waivers: &Applied,
+    context: &Context,
+    limits: &dyn Limits,
+) -> Plan {
     let mut changes = Vec::new();
     for setting in &profile.rules {
         if setting.level == Level::Off {
             continue;
         }
-        let waived = allow.iter().any(|id| id == setting.rule.id);
+        let waived = waivers.covers(setting.rule.id);
         for finding in (setting.rule.assess)(spec, &setting.params, context) {
             changes.push(decide(setting.rule.id, setting.level, waived, finding));
         }
+    }
+    for change in changes
+        .iter_mut()
+        .filter(|c| matches!(c.kind, ChangeKind::Added | ChangeKind::Tightened))
+    {
+        limits.limit(change);
     }
     let mut plan = Plan {
         profile: profile.name.clone(),
@@ -135,6 +171,57 @@ pub fn plan(profile: &Profile, spec: &ContainerSpec, allow: &[String], context: 
     {
         plan.changes.push(change);
     }
+    waivers.annotate(&mut plan);
+    plan
+}
+
+/// Plans a command that creates no container (`docker exec`, `docker build`) from its guard's
+/// findings: only refusal rules guard commands, so a forbidden setting is refused (`deny`),
+/// waived or warned about; a satisfied rule is kept. Rules are in registry order.
+pub fn plan_command(
+    profile: &Profile,
+    findings: &[(&'static str, Finding)],
+    waivers: &Applied,
+) -> Plan {
+    let mut changes = Vec::new();
+    for setting in profile.rules.iter().filter(|s| s.level != Level::Off) {
+        let rule = setting.rule.id;
+        let waived = waivers.covers(rule);
+        for (_, finding) in findings.iter().filter(|(id, _)| *id == rule) {
+            let (kind, offending, reason) = match finding.clone() {
+                Finding::Forbidden { offending, reason } => {
+                    let kind = if waived {
+                        ChangeKind::Waived
+                    } else if setting.level == Level::Deny {
+                        ChangeKind::Refused
+                    } else {
+                        ChangeKind::Warned
+                    };
+                    (kind, Some(offending), reason)
+                }
+                Finding::Weaker {
+                    offending, reason, ..
+                } => (ChangeKind::Warned, Some(offending), reason),
+                Finding::Missing { reason, .. } => (ChangeKind::Warned, None, reason),
+                Finding::Satisfied(reason) => (ChangeKind::Kept, None, reason),
+                Finding::NotApplicable(reason) => {
+                    (ChangeKind::Kept, None, format!("not applicable: {reason}"))
+                }
+            };
+            changes.push(Change {
+                rule,
+                kind,
+                reason,
+                offending,
+                edits: Vec::new(),
+            });
+        }
+    }
+    let mut plan = Plan {
+        profile: profile.name.clone(),
+        changes,
+    };
+    waivers.annotate(&mut plan);
     plan
 }
 

@@ -12,6 +12,7 @@ use crate::plan::{self, ChangeKind, PROVENANCE, WAIVED_LABEL};
 use crate::profile::Profile;
 use crate::rules::{self, Context};
 use crate::spec::ContainerSpec;
+use crate::waivers::Applied;
 
 /// The verdict on one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,7 +62,7 @@ pub fn verify(profile: &Profile, spec: &ContainerSpec, context: &Context) -> Vec
                 .collect()
         })
         .unwrap_or_default();
-    let plan = plan::plan(profile, spec, &waived, context);
+    let plan = plan::plan(profile, spec, &Applied::recorded(&waived), context);
     let mut verdicts: Vec<Verdict> = Vec::new();
     for change in plan.changes.iter().filter(|c| c.rule != PROVENANCE) {
         let outcome = match change.kind {

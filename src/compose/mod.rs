@@ -4,4 +4,7 @@
 //! containers), and reads the options of `compose run`.
 
 pub mod command;
+pub mod limits;
 pub mod model;
+pub mod resolve;
+pub mod run_options;

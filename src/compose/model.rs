@@ -1324,7 +1324,7 @@ mod tests {
 
     fn production_plan(spec: &ContainerSpec) -> Plan {
         let profile = profile::load("production", &Builtins).expect("the built-in loads");
-        plan::plan(&profile, spec, &[], &context())
+        plan::plan(&profile, spec, &crate::waivers::Applied::none(), &context())
     }
 
     /// `(rule, kind)` of every change that is not "kept" (provenance aside).

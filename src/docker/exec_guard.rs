@@ -8,13 +8,11 @@
 //! all. An unknown flag is refused (docker would refuse it too), `--help` and an exec without
 //! CONTAINER are docker's to answer.
 //!
-//! Shared with `build_guard`: `detect` finds which guard a command line is for, `Guarded`
-//! turns its findings into a `Plan` by the profile's levels and `--allow`, so that `report`'s
-//! refusal, warnings, `--explain` and JSON read as they do for `run`. Everything here is pure:
-//! the environment (`--build-arg NAME`) comes in as a lookup function, output goes to writers.
+//! Shared with `build_guard`: `detect` finds which guard a command line is for. The guards'
+//! findings are planned by `plan::plan_command` through `decision::decide`, so that refusal,
+//! warnings, `--explain` and JSON read as they do for `run`. Everything here is pure.
 
-use std::ffi::{OsStr, OsString};
-use std::io::{self, Write};
+use std::ffi::OsString;
 
 use thiserror::Error;
 
@@ -22,10 +20,7 @@ use crate::docker::build_guard::{self, BuildLine};
 use crate::docker::flags::{FlagDef, GLOBAL_FLAGS, ValueKind, flag};
 use crate::docker::invocation::quote_words;
 use crate::docker::lexer::{LexError, Occurrence, lex};
-use crate::plan::{Change, ChangeKind, Plan};
-use crate::profile::Profile;
-use crate::report::{self, Format, command_line};
-use crate::rules::{Finding, Level, Params, exec_privileged, exec_root};
+use crate::rules::{Finding, exec_privileged, exec_root};
 
 /// The `docker exec` flags of docker CLI 28 (`cli/command/container/exec.go`), sorted by long
 /// name, plus the root's `-h/--help`, which exec inherits (no exec flag takes `-h`).
@@ -170,187 +165,12 @@ pub fn detect(argv: &[OsString]) -> Result<Option<Guarded>, GuardError> {
     Ok(build_guard::find(argv, at)?.map(Guarded::Build))
 }
 
-/// A guarded command, judged: the plan, and the command line as it may be shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Judged {
-    pub plan: Plan,
-    /// The user's argv with the values of secret build arguments masked, for `--dry-run`.
-    pub shown: Vec<OsString>,
-    /// For `--explain` and the JSON `notes`.
-    pub notes: Vec<String>,
-}
-
-impl Guarded {
-    /// The docker command, for messages.
-    pub fn command(&self) -> &'static str {
-        match self {
-            Guarded::Exec(_) => "exec",
-            Guarded::Build(_) => "build",
-        }
-    }
-
-    /// The user's argv: what docker receives.
-    pub fn argv(&self) -> &[OsString] {
-        match self {
-            Guarded::Exec(line) => line.argv(),
-            Guarded::Build(line) => line.argv(),
-        }
-    }
-
-    /// Every finding of the guard's rules. `params_of` gives a rule's parameters from the
-    /// profile; `env` is the environment docker will inherit.
-    pub fn findings(
-        &self,
-        params_of: &dyn Fn(&str) -> Params,
-        env: &dyn Fn(&OsStr) -> Option<OsString>,
-    ) -> Vec<(&'static str, Finding)> {
-        match self {
-            Guarded::Exec(line) => line.findings(),
-            Guarded::Build(line) => {
-                let params = params_of(crate::rules::build_arg_secrets::RULE.id);
-                line.findings(&params, env)
-            }
-        }
-    }
-
-    /// Judges the command with `profile`; `allow` waives rules for this invocation.
-    pub fn judge(
-        &self,
-        profile: &Profile,
-        allow: &[String],
-        env: &dyn Fn(&OsStr) -> Option<OsString>,
-    ) -> Judged {
-        let params_of = |id: &str| {
-            profile
-                .setting(id)
-                .map(|s| s.params.clone())
-                .unwrap_or_default()
-        };
-        let findings = self.findings(&params_of, env);
-        let shown = match self {
-            Guarded::Exec(line) => line.argv().to_vec(),
-            Guarded::Build(line) => {
-                line.masked(&params_of(crate::rules::build_arg_secrets::RULE.id))
-            }
-        };
-        let notes = vec![format!(
-            "docker {} is judged, never changed: docker receives it as typed",
-            self.command()
-        )];
-        Judged {
-            plan: plan(profile, findings, allow),
-            shown,
-            notes,
-        }
-    }
-}
-
-/// The guards' plan: each finding of a rule the profile evaluates, decided by its level. Only
-/// refusal rules guard commands, so a forbidden setting is refused (`deny`), waived
-/// (`--allow`) or warned about; a satisfied rule is kept. Rules are in registry order.
-pub fn plan(profile: &Profile, findings: Vec<(&'static str, Finding)>, allow: &[String]) -> Plan {
-    let mut changes = Vec::new();
-    for setting in profile.rules.iter().filter(|s| s.level != Level::Off) {
-        let rule = setting.rule.id;
-        let waived = allow.iter().any(|id| id == rule);
-        for (_, finding) in findings.iter().filter(|(id, _)| *id == rule) {
-            let (kind, offending, reason) = match finding.clone() {
-                Finding::Forbidden { offending, reason } => {
-                    let kind = if waived {
-                        ChangeKind::Waived
-                    } else if setting.level == Level::Deny {
-                        ChangeKind::Refused
-                    } else {
-                        ChangeKind::Warned
-                    };
-                    (kind, Some(offending), reason)
-                }
-                Finding::Weaker {
-                    offending, reason, ..
-                } => (ChangeKind::Warned, Some(offending), reason),
-                Finding::Missing { reason, .. } => (ChangeKind::Warned, None, reason),
-                Finding::Satisfied(reason) => (ChangeKind::Kept, None, reason),
-                Finding::NotApplicable(reason) => {
-                    (ChangeKind::Kept, None, format!("not applicable: {reason}"))
-                }
-            };
-            changes.push(Change {
-                rule,
-                kind,
-                reason,
-                offending,
-                edits: Vec::new(),
-            });
-        }
-    }
-    Plan {
-        profile: profile.name.clone(),
-        changes,
-    }
-}
-
-impl Judged {
-    /// Writes what hardrun says about a guarded command, as it does for `run`: a refusal (and
-    /// `--explain` before it), or warnings and waivers (or `--explain`), and with `--dry-run`
-    /// the command docker would receive, secret values masked; `--format json` gives the same
-    /// as JSON, on stdout for a dry run and on stderr otherwise.
-    pub fn report(
-        &self,
-        stdout: &mut dyn Write,
-        stderr: &mut dyn Write,
-        source: &str,
-        format: Format,
-        explain: bool,
-        dry_run: bool,
-    ) -> io::Result<()> {
-        let plan = &self.plan;
-        if plan.is_refused() {
-            return match format {
-                Format::Json => {
-                    let json = report::to_json(plan, source, None, &self.notes);
-                    if dry_run {
-                        writeln!(stdout, "{json:#}")
-                    } else {
-                        writeln!(stderr, "{json:#}")
-                    }
-                }
-                Format::Text => {
-                    if explain {
-                        report::explain(stderr, plan, source, &self.notes)?;
-                    }
-                    report::refusal(stderr, plan)
-                }
-            };
-        }
-        match format {
-            Format::Json if dry_run || explain => {
-                let json = report::to_json(plan, source, Some(&self.shown), &self.notes);
-                if dry_run {
-                    writeln!(stdout, "{json:#}")
-                } else {
-                    writeln!(stderr, "{json:#}")
-                }
-            }
-            Format::Json => Ok(()),
-            Format::Text => {
-                if explain {
-                    report::explain(stderr, plan, source, &self.notes)?;
-                } else {
-                    report::warnings(stderr, plan)?;
-                }
-                if dry_run {
-                    writeln!(stdout, "{}", command_line(&self.shown))?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::ChangeKind;
     use crate::profile::builtin::Builtins;
+    use crate::report::Format;
 
     fn argv(words: &[&str]) -> Vec<OsString> {
         words.iter().map(OsString::from).collect()
@@ -526,18 +346,84 @@ mod tests {
         }
     }
 
+    /// A guarded command as `commands::exec` and `commands::build` decide it: the decision,
+    /// and the handoff that would show and run it.
+    struct Judged {
+        decision: crate::decision::Decision,
+        argv: Vec<OsString>,
+        shown: Vec<OsString>,
+    }
+
+    impl Judged {
+        fn plan(&self) -> &crate::plan::Plan {
+            &self.decision.containers[0].plan
+        }
+
+        fn report(
+            &self,
+            out: &mut Vec<u8>,
+            err: &mut Vec<u8>,
+            format: Format,
+            explain: bool,
+            dry_run: bool,
+        ) {
+            let handoff = crate::commands::passthrough::Verbatim {
+                argv: &self.argv,
+                shown: self.shown.clone(),
+                depth: 0,
+            };
+            let presentation = crate::deliver::Presentation {
+                format,
+                explain,
+                dry_run,
+            };
+            crate::deliver::report(out, err, presentation, &self.decision, &handoff).unwrap();
+        }
+    }
+
     fn judged(profile: &str, words: &[&str], allow: &[&str]) -> Judged {
         let profile = crate::profile::load(profile, &Builtins).unwrap();
-        let allow: Vec<String> = allow.iter().map(|s| (*s).to_owned()).collect();
-        detect(&argv(words))
-            .unwrap()
-            .unwrap()
-            .judge(&profile, &allow, &|_| None)
+        let allowed = allow
+            .iter()
+            .map(|rule| crate::waivers::Allowed {
+                rule: crate::rules::find(rule).unwrap().id,
+                reason: None,
+            })
+            .collect();
+        let waivers =
+            crate::waivers::Waivers::allowed_only(allowed, crate::waivers::Date::from_unix_days(0));
+        let argv = argv(words);
+        let params = profile
+            .setting(crate::rules::build_arg_secrets::RULE.id)
+            .map(|s| s.params.clone())
+            .unwrap_or_default();
+        let (findings, shown) = match detect(&argv).unwrap().unwrap() {
+            Guarded::Exec(line) => (line.findings(), line.argv().to_vec()),
+            Guarded::Build(line) => (line.findings(&params, &|_| None), line.masked(&params)),
+        };
+        let decision = crate::decision::decide(crate::decision::Request {
+            command: "exec".into(),
+            profile: &profile,
+            subjects: vec![crate::decision::Subject {
+                service: None,
+                image: String::new(),
+                judged: crate::decision::Judged::Command(findings),
+                waivers: waivers.for_container(""),
+                service_waiver: None,
+                notes: Vec::new(),
+            }],
+            trust: None,
+        });
+        Judged {
+            decision,
+            argv,
+            shown,
+        }
     }
 
     fn kinds(judged: &Judged) -> Vec<(&'static str, ChangeKind)> {
         judged
-            .plan
+            .plan()
             .changes
             .iter()
             .filter(|c| c.kind != ChangeKind::Kept)
@@ -590,10 +476,10 @@ mod tests {
     #[test]
     fn a_compliant_command_is_kept_and_shown_as_typed() {
         let judged = judged("production", &["exec", "-it", "c", "sh"], &[]);
-        assert!(!judged.plan.is_refused());
+        assert!(!judged.plan().is_refused());
         assert!(
             judged
-                .plan
+                .plan()
                 .changes
                 .iter()
                 .all(|c| c.kind == ChangeKind::Kept)
@@ -620,9 +506,7 @@ mod tests {
         ] {
             let judged = judged(profile, &words, &[]);
             let (mut out, mut err) = (Vec::new(), Vec::new());
-            judged
-                .report(&mut out, &mut err, "built-in", format, explain, dry_run)
-                .unwrap();
+            judged.report(&mut out, &mut err, format, explain, dry_run);
             let all = format!(
                 "{}{}",
                 String::from_utf8(out).unwrap(),
@@ -637,9 +521,7 @@ mod tests {
     fn a_refusal_reads_as_run_s_do() {
         let judged = judged("production", &["exec", "-u", "0", "c", "id"], &[]);
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        judged
-            .report(&mut out, &mut err, "built-in", Format::Text, false, false)
-            .unwrap();
+        judged.report(&mut out, &mut err, Format::Text, false, false);
         assert!(out.is_empty());
         let err = String::from_utf8(err).unwrap();
         assert_eq!(

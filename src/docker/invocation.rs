@@ -94,6 +94,15 @@ impl Invocation {
         self.kind
     }
 
+    /// Whether the last `--disable-content-trust` turns content trust off for this run.
+    pub fn disables_content_trust(&self) -> bool {
+        self.options
+            .iter()
+            .rev()
+            .find(|o| o.flag.long == "disable-content-trust")
+            .is_some_and(|o| o.enabled())
+    }
+
     /// The image word.
     pub fn image(&self) -> &OsStr {
         &self.argv[self.image]

@@ -5,8 +5,10 @@
 //! stays free of printing and tests can read exactly what a user would see. Values of secret
 //! environment variables are masked before anything is written (see `Invocation::masked`).
 
+mod decision;
 mod rule_doc;
 
+pub use decision::{Shown, decision_json, decision_text};
 pub use rule_doc::{rule_json, write_rule};
 
 use std::ffi::OsString;

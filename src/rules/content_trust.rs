@@ -8,7 +8,8 @@
 //! says in `--explain` (and the JSON `notes`) that images are not checked, `off` says nothing.
 //! A `DOCKER_CONTENT_TRUST` already in the user's environment is kept as it is, and said so;
 //! `--allow content-trust` leaves the environment alone for one invocation. `handoff` is the
-//! decision, pure; `lib.rs` and `compose_command.rs` read the environment and apply it.
+//! decision, pure: `decision::decide` asks it, the commands read the user's environment, and
+//! the handoff applies it.
 //!
 //! docker looks a tag up in the notary; a reference pinned by digest alone (`image@sha256:…`)
 //! already names one image and is not looked up.

@@ -400,7 +400,12 @@ mod tests {
             if let Some(guarded) = crate::docker::exec_guard::detect(&argv)
                 .unwrap_or_else(|e| panic!("{}: {e}", rule.id))
             {
-                let findings = guarded.findings(&|_| Params::default(), &|_| None);
+                let findings = match guarded {
+                    crate::docker::exec_guard::Guarded::Exec(line) => line.findings(),
+                    crate::docker::exec_guard::Guarded::Build(line) => {
+                        line.findings(&Params::default(), &|_| None)
+                    }
+                };
                 assert!(
                     findings
                         .iter()

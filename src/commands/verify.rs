@@ -1,5 +1,5 @@
-//! `hardrun verify` and `run --verify`: asks docker for the containers, judges each with
-//! `verify`, and reports.
+//! `hardrun verify`, `compose verify` and `run --verify`: asks docker for the containers, judges
+//! each with `verify`, and reports.
 //!
 //! verify talks to docker through its CLI (`docker inspect`, `docker ps`, `docker image
 //! inspect`), so contexts and remote hosts work as they do for the user; it is not on the
@@ -10,12 +10,40 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::cli::OutputFormat;
 use crate::docker::invocation::Invocation;
 use crate::host::{FileSource, host_cpus, locate_docker};
 use crate::profile::{self, Profile, builtin};
 use crate::report::{self, Format};
 use crate::rules::Context;
 use crate::{exec, inspect, plan, spec, verify};
+
+/// `hardrun [--profile P] verify [--profile P] [--format F] [--project NAME] [CONTAINER…]`.
+pub fn command(
+    options_profile: Option<&str>,
+    profile: Option<&str>,
+    format: Option<OutputFormat>,
+    default_format: OutputFormat,
+    project: Option<&str>,
+    containers: &[String],
+) -> Result<ExitCode, String> {
+    let docker = locate_docker().map_err(|e| e.to_string())?;
+    let reference = profile.or(options_profile);
+    let profile = match reference.filter(|p| !p.is_empty()) {
+        Some(reference) => Some(super::load_profile(Some(reference))?),
+        None => None,
+    };
+    let format = Format::from(format.unwrap_or(default_format));
+    let code = verify_containers(
+        &docker,
+        containers,
+        project,
+        profile.as_ref(),
+        format,
+        &mut io::stdout().lock(),
+    );
+    Ok(ExitCode::from(code))
+}
 
 /// `run --verify -d`: runs docker as a child, passes its output on, then verifies the
 /// container it started against the same profile.
