@@ -33,7 +33,8 @@ pub fn gather(
     let wants_image = ["non-root-user", "healthcheck", "read-only-rootfs"]
         .iter()
         .any(|id| active(profile, id));
-    let wants_log_driver = active(profile, "log-rotation")
+    let wants_log_driver = (active(profile, "log-rotation")
+        || active(profile, "no-log-driver-none"))
         && spec.log_driver.as_ref().is_none_or(|d| d.value.is_empty());
     if !wants_image && !wants_log_driver {
         return (context, notes);

@@ -25,6 +25,7 @@ mod memory_limit;
 mod no_dangerous_capabilities;
 mod no_docker_socket;
 mod no_host_namespaces;
+mod no_log_driver_none;
 mod no_new_privileges;
 mod no_privileged;
 mod no_sensitive_mounts;
@@ -53,6 +54,7 @@ pub const RULES: &[&Rule] = &[
     &no_dangerous_capabilities::RULE,
     &no_docker_socket::RULE,
     &no_host_namespaces::RULE,
+    &no_log_driver_none::RULE,
     &no_new_privileges::RULE,
     &no_privileged::RULE,
     &no_sensitive_mounts::RULE,

@@ -524,7 +524,7 @@ fn docker_receives_the_real_secret_value_masking_is_for_display_only() {
 #[test]
 fn rules_lists_every_rule_id() {
     let ids = rule_ids();
-    assert_eq!(ids.len(), 25, "{ids:?}");
+    assert_eq!(ids.len(), 26, "{ids:?}");
     for id in [
         "no-privileged",
         "no-host-namespaces",
@@ -541,6 +541,7 @@ fn rules_lists_every_rule_id() {
         "pids-limit",
         "healthcheck",
         "log-rotation",
+        "no-log-driver-none",
         "restart-policy",
         "image-tag",
         "env-secrets",
@@ -591,7 +592,7 @@ fn rules_as_json_is_an_array_of_every_rule() {
     let out = Sandbox::new().run(["--format", "json", "rules"]);
     out.assert_code(0);
     let json = out.json();
-    assert_eq!(json.as_array().map(Vec::len), Some(25), "{json:#}");
+    assert_eq!(json.as_array().map(Vec::len), Some(26), "{json:#}");
 }
 
 #[test]

@@ -714,6 +714,20 @@ fn a_privileged_service_is_refused() {
 }
 
 #[test]
+fn logging_turned_off_is_refused() {
+    let yaml = format!("{APP}    logging:\n      driver: none\n");
+    let Some(out) = on_project(&yaml, &["up", "-d"]) else {
+        return;
+    };
+    assert_refused(
+        &out,
+        "no-log-driver-none",
+        "services.app.logging.driver=none",
+    );
+    assert!(out.stderr.contains("--log-driver json-file"), "{out}");
+}
+
+#[test]
 fn the_docker_socket_is_refused_in_short_syntax() {
     let yaml = format!("{APP}    volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]\n");
     let Some(out) = on_project(&yaml, &["up", "-d"]) else {

@@ -9,6 +9,7 @@ mod e2e;
 mod engine;
 mod env;
 mod guards;
+mod logging;
 mod policy;
 mod profiles;
 mod readme;
