@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod cli_plugin;
 pub mod commands;
 pub mod compose;
 pub mod context;
@@ -50,7 +51,26 @@ pub const EXIT_USAGE: u8 = 2;
 #[allow(clippy::disallowed_methods)] // the I/O edge
 pub fn run(args: Vec<OsString>) -> ExitCode {
     let program = args.first().cloned().unwrap_or_else(|| "hardrun".into());
-    let rest = args.get(1..).unwrap_or_default();
+    let plugin_args;
+    let rest = match Path::new(&program).file_name() {
+        Some(name) if name == cli_plugin::PROGRAM => {
+            match cli_plugin::call(args.get(1..).unwrap_or_default()) {
+                cli_plugin::Call::Metadata => {
+                    let _ = writeln!(io::stdout(), "{}", cli_plugin::metadata());
+                    return ExitCode::SUCCESS;
+                }
+                cli_plugin::Call::Run(words) => {
+                    plugin_args = words;
+                    &plugin_args[..]
+                }
+                cli_plugin::Call::Unreadable(message) => {
+                    let _ = writeln!(io::stderr(), "hardrun: {message}");
+                    return ExitCode::from(EXIT_REFUSED);
+                }
+            }
+        }
+        _ => args.get(1..).unwrap_or_default(),
+    };
     let depth = std::env::var(exec::DEPTH_VARIABLE)
         .ok()
         .and_then(|d| d.parse::<u32>().ok())

@@ -17,7 +17,6 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -26,7 +25,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::e2e::{UNTIL_TERM, cap_bit, hex_mask, probe_inside};
-use crate::engine::{Engine, IMAGE, engine, show, stdout};
+use crate::engine::{Engine, IMAGE, engine, real_docker, show, stdout};
 use crate::support::{HARDRUN, Outcome, Sandbox};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -49,27 +48,9 @@ const COMPOSE_VARIABLES: [&str; 6] = [
 
 // --- the real Compose ---------------------------------------------------------------------
 
-/// The real docker CLI: `/usr/bin/docker`, else the first `docker` on `PATH`.
-fn real_docker() -> PathBuf {
-    let executable = |path: &Path| {
-        fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    let usual = PathBuf::from("/usr/bin/docker");
-    if executable(&usual) {
-        return usual;
-    }
-    std::env::var_os("PATH")
-        .and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join("docker"))
-                .find(|candidate| executable(candidate))
-        })
-        .unwrap_or_else(|| PathBuf::from("docker"))
-}
-
 /// The docker CLI's configuration directory (its plugins, compose among them), which the
 /// sandbox's private HOME would otherwise hide.
-fn docker_config() -> Option<PathBuf> {
+pub(crate) fn docker_config() -> Option<PathBuf> {
     std::env::var_os("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".docker")))

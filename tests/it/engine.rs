@@ -159,7 +159,7 @@ pub fn probe(docker: &Path, env: &[(&str, &str)]) -> Result<Engine, String> {
 }
 
 /// The real docker CLI: `/usr/bin/docker`, else the first `docker` on `PATH`.
-fn real_docker() -> PathBuf {
+pub fn real_docker() -> PathBuf {
     let usual = PathBuf::from("/usr/bin/docker");
     if is_executable(&usual) {
         return usual;

@@ -10,6 +10,7 @@ mod engine;
 mod env;
 mod guards;
 mod logging;
+mod plugin;
 mod policy;
 mod profiles;
 mod readme;
