@@ -103,7 +103,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     }
     if depth > 0 && options.command.is_none() {
         // An outer hardrun already hardened this command; a wrapper led back here.
-        return commands::passthrough::run(&split.docker, depth);
+        return commands::passthrough::run(&options, &split.docker, depth);
     }
     let result = match &options.command {
         Some(command) => subcommand(command, &options),
@@ -139,7 +139,7 @@ fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<Exit
         Ok(DockerCommand::Other) => match exec_guard::detect(&argv) {
             Ok(Some(Guarded::Exec(line))) => commands::exec::run(options, &line, depth),
             Ok(Some(Guarded::Build(line))) => commands::build::run(options, &line, depth),
-            Ok(None) => Ok(commands::passthrough::run(&argv, depth)),
+            Ok(None) => Ok(commands::passthrough::run(options, &argv, depth)),
             Err(error) => {
                 let _ = writeln!(io::stderr(), "hardrun: {}", error.message());
                 Ok(ExitCode::from(EXIT_REFUSED))

@@ -50,7 +50,7 @@ pub fn run(
         return verify(options, &docker, &command);
     }
     if command.action() == ComposeAction::PassThrough {
-        return Ok(super::passthrough::run(&argv, depth));
+        return Ok(super::passthrough::run(options, &argv, depth));
     }
     let profile = profile(options)?;
     let waivers = super::waivers(options, &profile)?;

@@ -5,6 +5,7 @@
 mod acceptance;
 mod cli;
 mod compose;
+mod dry_run;
 mod e2e;
 mod engine;
 mod env;
