@@ -1194,7 +1194,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::docker::values::parse_bool;
     use crate::plan::{self, ChangeKind, Plan};
     use crate::profile::{self, builtin::Builtins};
     use crate::rules::Context;
@@ -1382,49 +1381,6 @@ mod tests {
                 value: "production $1".into(),
             },
         ]
-    }
-
-    /// Whether the spec has the setting the edit asks for. Exhaustive, so a new `Edit` variant
-    /// must say how it reads back from the model.
-    fn has_setting(spec: &ContainerSpec, edit: &Edit) -> bool {
-        let text = |value: &Option<Sourced<String>>, wanted: &str| {
-            value.as_ref().is_some_and(|v| v.value == wanted)
-        };
-        let number = |value: &Option<Sourced<i64>>, wanted: Option<i64>| {
-            wanted.is_some() && value.as_ref().map(|v| v.value) == wanted
-        };
-        let enabled = |value: &Option<Sourced<bool>>| value.as_ref().is_some_and(|v| v.value);
-        match edit {
-            Edit::ReadOnlyRootfs => enabled(&spec.read_only),
-            Edit::Tmpfs { target, options } => spec.mounts.iter().any(|m| {
-                m.value.kind == MountKind::Tmpfs
-                    && m.value.target == *target
-                    && m.value.tmpfs_options == *options
-            }),
-            Edit::CapDrop(cap) => spec.cap_drop.iter().any(|c| c.value == *cap),
-            Edit::CapAdd(cap) => spec.cap_add.iter().any(|c| c.value == *cap),
-            Edit::RemoveCapAdd(cap) => !spec.cap_add.iter().any(|c| c.value == *cap),
-            Edit::NoNewPrivileges => spec.no_new_privileges().is_some_and(|o| {
-                split_security_opt(&o.value)
-                    .1
-                    .is_none_or(|v| parse_bool(v) == Some(true))
-            }),
-            Edit::User(user) => text(&spec.user, user),
-            Edit::Memory(size) => number(&spec.memory, parse_bytes(size)),
-            Edit::MemorySwap(size) => number(&spec.memory_swap, parse_swap(size)),
-            Edit::Cpus(cpus) => number(&spec.nano_cpus, parse_cpus(cpus)),
-            Edit::PidsLimit(limit) => number(&spec.pids_limit, Some(*limit)),
-            Edit::HealthCmd(command) => text(&spec.health.command, command),
-            Edit::HealthInterval(d) => spec.health.interval == parse_duration(d),
-            Edit::HealthTimeout(d) => spec.health.timeout == parse_duration(d),
-            Edit::HealthRetries(n) => spec.health.retries == Some(*n),
-            Edit::HealthStartPeriod(d) => spec.health.start_period == parse_duration(d),
-            Edit::LogDriver(driver) => text(&spec.log_driver, driver),
-            Edit::LogOpt { key, value } => spec.log_opt(key).is_some_and(|o| o.value.1 == *value),
-            Edit::Restart(policy) => text(&spec.restart, policy),
-            Edit::Init => enabled(&spec.init),
-            Edit::Label { key, value } => spec.label(key) == Some(value.as_str()),
-        }
     }
 
     /// Services to apply edits to: canonical ones of several shapes, and a hand-written one in
@@ -2118,7 +2074,7 @@ mod tests {
                 apply(&mut service, std::slice::from_ref(&edit));
                 let spec = service_spec(name, &service).expect("the edited service reads");
                 assert!(
-                    has_setting(&spec, &edit),
+                    spec.satisfies(&edit),
                     "{name}: {edit:?} not read back: {service:#}"
                 );
             }
@@ -2128,7 +2084,7 @@ mod tests {
             let spec = service_spec(name, &service).expect("the edited service reads");
             for edit in every_edit() {
                 assert!(
-                    has_setting(&spec, &edit),
+                    spec.satisfies(&edit),
                     "{name}: {edit:?} not read back: {service:#}"
                 );
             }
