@@ -8,7 +8,7 @@
 //! Compose validates the hardened model (`config -q`) before the handoff, and then gets it on an
 //! inherited in-memory file descriptor (`-f /dev/fd/N`, a memfd): never on disk, never on stdin,
 //! so `compose run` keeps its terminal. This is the edge for compose: it starts docker and reads
-//! the working directory; the model reading and editing are pure (`compose::model`).
+//! the working directory; the model reading and editing are pure (`compose`).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::cli::Cli;
 use crate::compose::command::{ComposeAction, ComposeCommand, ComposeRun, parse as parse_compose};
-use crate::compose::model;
+use crate::compose::{edit, service, waiver};
 use crate::host::locate_docker;
 use crate::plan::{self, ChangeKind, Plan};
 use crate::profile::Profile;
@@ -202,7 +202,7 @@ fn audit(
     options: &Cli,
     command: &ComposeCommand,
     model: &Value,
-    plans: &[(String, Plan, Option<model::Waiver>)],
+    plans: &[(String, Plan, Option<waiver::Waiver>)],
     docker_env: &[(&str, &str)],
 ) {
     let containers = plans
@@ -408,7 +408,7 @@ fn plan_services(
     waivers: &crate::waivers::Waivers,
     command: &ComposeCommand,
     model: &mut Value,
-) -> Result<Vec<(String, Plan, Option<model::Waiver>)>, String> {
+) -> Result<Vec<(String, Plan, Option<waiver::Waiver>)>, String> {
     let names: Vec<String> = model
         .get("services")
         .and_then(Value::as_object)
@@ -421,12 +421,12 @@ fn plan_services(
     };
     let mut plans = Vec::new();
     for name in names {
-        let mut spec = model::spec_in_model(model, &name).map_err(|e| e.to_string())?;
+        let mut spec = service::spec_in_model(model, &name).map_err(|e| e.to_string())?;
         let service = &model["services"][&name];
         // `--allow`, and the project file's waivers for this service or its image.
         let applied = waivers.for_service(&name, &spec.image);
         let mut waived: Vec<String> = applied.rules();
-        let waiver = model::waiver(&name, service).map_err(|e| e.to_string())?;
+        let waiver = waiver::waiver(&name, service).map_err(|e| e.to_string())?;
         if let Some(waiver) = &waiver {
             waived.extend(waiver.allow.iter().cloned());
         }
@@ -435,13 +435,13 @@ fn plan_services(
         }
         let mut plan = plan::plan(profile, &spec, &waived, &context);
         refuse_run_overrides(&mut plan);
-        refuse_read_only_with_copied_secrets(&mut plan, &model::copied_into_rootfs(model, &name));
+        refuse_read_only_with_copied_secrets(&mut plan, &service::copied_into_rootfs(model, &name));
         applied.annotate(&mut plan);
         let service = &mut model["services"][&name];
         if !plan.is_refused() {
-            model::apply(service, &plan.edits());
+            edit::apply(service, &plan.edits());
         }
-        model::repair(service);
+        edit::repair(service);
         plans.push((name, plan, waiver));
     }
     Ok(plans)
@@ -549,7 +549,7 @@ fn validate(
     command: &ComposeCommand,
     project_directory: &Path,
     model: &[u8],
-    plans: &[(String, Plan, Option<model::Waiver>)],
+    plans: &[(String, Plan, Option<waiver::Waiver>)],
 ) -> Result<(), String> {
     let mut rest = command.without_files().map_err(|e| e.to_string())?;
     rest.extend(["-f", "-", "--project-directory"].map(OsString::from));

@@ -4,4 +4,10 @@
 //! containers), and reads the options of `compose run`.
 
 pub mod command;
-pub mod model;
+pub mod edit;
+pub mod error;
+#[cfg(test)]
+mod fixtures;
+pub mod service;
+mod value;
+pub mod waiver;
