@@ -8,6 +8,7 @@ pub mod edit;
 pub mod error;
 #[cfg(test)]
 mod fixtures;
+pub mod flags;
 pub mod service;
 mod value;
 pub mod waiver;
