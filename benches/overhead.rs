@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hardrun::compose::model;
+use hardrun::compose::{edit, service, waiver};
 use hardrun::docker::command::{DockerCommand, parse};
 use hardrun::docker::invocation::Invocation;
 use hardrun::plan::{Plan, plan};
@@ -397,13 +397,13 @@ fn plan_service(
     model: &serde_json::Value,
     name: &str,
 ) -> Plan {
-    let spec = model::spec_in_model(model, name).expect("a readable service");
-    let waived = model::waiver(name, &model["services"][name])
+    let spec = service::spec_in_model(model, name).expect("a readable service");
+    let waived = waiver::waiver(name, &model["services"][name])
         .expect("a valid waiver")
         .map(|waiver| waiver.allow)
         .unwrap_or_default();
     let planned = plan(profile, &spec, &Applied::recorded(&waived), context);
-    assert!(model::copied_into_rootfs(model, name).is_empty());
+    assert!(service::copied_into_rootfs(model, name).is_empty());
     planned
 }
 
@@ -411,9 +411,9 @@ fn plan_service(
 fn apply_service(model: &mut serde_json::Value, name: &str, planned: &Plan) {
     let service = &mut model["services"][name];
     if !planned.is_refused() {
-        model::apply(service, &planned.edits());
+        edit::apply(service, &planned.edits());
     }
-    model::repair(service);
+    edit::repair(service);
 }
 
 /// Everything `hardrun compose` does between reading what `docker compose config` printed and
@@ -942,7 +942,7 @@ fn main() {
     let compose_edits: usize = compose_plans.iter().map(|(_, p)| p.edits().len()).sum();
     {
         // The partly hardened services keep their user: the model reads as written.
-        let spec = model::spec_in_model(&parsed, "svc-005").unwrap();
+        let spec = service::spec_in_model(&parsed, "svc-005").unwrap();
         assert_eq!(
             spec.user.map(|user| user.value).as_deref(),
             Some("1000:1000")

@@ -8,7 +8,7 @@
 //! and names the variables whose values must be masked wherever the command is shown. It is
 //! pure; `deliver` reports the decision, records it and refuses or hands off.
 
-use crate::compose::model::Waiver as ServiceWaiver;
+use crate::compose::waiver::Waiver as ServiceWaiver;
 use crate::plan::{self, Limits, Plan};
 use crate::profile::Profile;
 use crate::rules::{self, Context, Finding};

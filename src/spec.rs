@@ -8,6 +8,10 @@
 
 use std::fmt;
 
+use crate::docker::values::{
+    normalize_capability, parse_bool, parse_bytes, parse_cpus, parse_duration, parse_swap,
+};
+
 /// A value with the user's own spelling of where it came from (`--privileged`,
 /// `-v /var/run/docker.sock:/s`), so that a refusal can name the argument to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +194,76 @@ impl ContainerSpec {
             .rev()
             .find(|o| security_opt_key(&o.value) == "no-new-privileges")
     }
+
+    /// Whether the container already has what `edit` would set, so that applying the edit
+    /// changes nothing the container gets. The front ends' tests read their applied edits back
+    /// with it; the match is exhaustive, so a new `Edit` variant must say how it reads back.
+    ///
+    /// The setting that takes effect is what counts, not any occurrence of it: the last
+    /// `no-new-privileges` entry, the last value of a log option or a label, and the last mount
+    /// at a tmpfs target (trailing `/` aside, as the engine compares paths), which must be that
+    /// tmpfs with exactly those options. A health setting is not satisfied while the check is
+    /// disabled (`--no-healthcheck`, `disable: true`, `NONE`), since none takes effect then.
+    ///
+    /// Values are compared as docker reads them (`512m` is 536870912 bytes, `1.5` CPUs are
+    /// 1500000000 nano-CPUs, `1m30s` is 90 s). An edit whose value docker would reject is never
+    /// satisfied, not even by an unset setting: durations are held to this as limits are, or an
+    /// unreadable `--health-interval` would look present wherever there is no interval at all.
+    ///
+    /// Capability names are compared as the engine compares them (`cap_chown` is `CHOWN`, as
+    /// every front end reads it). A list edit asks only for its own entry (`CapDrop("ALL")`
+    /// beside an added capability, `RemoveCapAdd` of one name beside an added `ALL`): what the
+    /// entries add up to is the rules' business.
+    pub fn satisfies(&self, edit: &Edit) -> bool {
+        let text = |value: &Option<Sourced<String>>, wanted: &str| {
+            value.as_ref().is_some_and(|v| v.value == wanted)
+        };
+        let number = |value: Option<i64>, wanted: Option<i64>| wanted.is_some() && value == wanted;
+        let limit = |value: &Option<Sourced<i64>>| value.as_ref().map(|v| v.value);
+        let enabled = |value: &Option<Sourced<bool>>| value.as_ref().is_some_and(|v| v.value);
+        let has_cap = |list: &[Sourced<String>], cap: &str| {
+            let cap = normalize_capability(cap);
+            list.iter().any(|c| c.value == cap)
+        };
+        let checked = !enabled(&self.health.disabled);
+        match edit {
+            Edit::ReadOnlyRootfs => enabled(&self.read_only),
+            Edit::Tmpfs { target, options } => {
+                let target = target.trim_end_matches('/');
+                self.mounts
+                    .iter()
+                    .rfind(|m| m.value.target.trim_end_matches('/') == target)
+                    .is_some_and(|m| {
+                        m.value.kind == MountKind::Tmpfs && m.value.tmpfs_options == *options
+                    })
+            }
+            Edit::CapDrop(cap) => has_cap(&self.cap_drop, cap),
+            Edit::CapAdd(cap) => has_cap(&self.cap_add, cap),
+            Edit::RemoveCapAdd(cap) => !has_cap(&self.cap_add, cap),
+            Edit::NoNewPrivileges => self.no_new_privileges().is_some_and(|o| {
+                split_security_opt(&o.value)
+                    .1
+                    .is_none_or(|v| parse_bool(v) == Some(true))
+            }),
+            Edit::User(user) => text(&self.user, user),
+            Edit::Memory(size) => number(limit(&self.memory), parse_bytes(size)),
+            Edit::MemorySwap(size) => number(limit(&self.memory_swap), parse_swap(size)),
+            Edit::Cpus(cpus) => number(limit(&self.nano_cpus), parse_cpus(cpus)),
+            Edit::PidsLimit(n) => number(limit(&self.pids_limit), Some(*n)),
+            Edit::HealthCmd(command) => checked && text(&self.health.command, command),
+            Edit::HealthInterval(d) => checked && number(self.health.interval, parse_duration(d)),
+            Edit::HealthTimeout(d) => checked && number(self.health.timeout, parse_duration(d)),
+            Edit::HealthRetries(n) => checked && number(self.health.retries, Some(*n)),
+            Edit::HealthStartPeriod(d) => {
+                checked && number(self.health.start_period, parse_duration(d))
+            }
+            Edit::LogDriver(driver) => text(&self.log_driver, driver),
+            Edit::LogOpt { key, value } => self.log_opt(key).is_some_and(|o| o.value.1 == *value),
+            Edit::Restart(policy) => text(&self.restart, policy),
+            Edit::Init => enabled(&self.init),
+            Edit::Label { key, value } => self.label(key) == Some(value.as_str()),
+        }
+    }
 }
 
 /// Splits a security option into its key and value the way docker does: on `=`, else on `:`.
@@ -313,58 +387,5 @@ impl fmt::Display for Edit {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_cleaned_like_go() {
-        assert_eq!(clean_path("/"), "/");
-        assert_eq!(clean_path("//var//run/"), "/var/run");
-        assert_eq!(clean_path("/a/./b/../c"), "/a/c");
-        assert_eq!(clean_path("/.."), "/");
-        assert_eq!(clean_path("a/../../b"), "../b");
-    }
-
-    #[test]
-    fn security_opts_split_on_equals_then_colon() {
-        assert_eq!(
-            split_security_opt("no-new-privileges"),
-            ("no-new-privileges", None)
-        );
-        assert_eq!(
-            split_security_opt("no-new-privileges:true"),
-            ("no-new-privileges", Some("true"))
-        );
-        assert_eq!(
-            split_security_opt("seccomp=a:b.json"),
-            ("seccomp", Some("a:b.json"))
-        );
-        assert_eq!(
-            split_security_opt("label:disable"),
-            ("label", Some("disable"))
-        );
-    }
-
-    #[test]
-    fn env_values_never_show_in_debug_output() {
-        let var = EnvVar {
-            name: "DB_PASSWORD".into(),
-            value: Some("hunter2".into()),
-            origin: "-e DB_PASSWORD=***".into(),
-            source: EnvSource::CommandLine,
-        };
-        assert!(!format!("{var:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn the_last_no_new_privileges_entry_wins() {
-        let spec = ContainerSpec {
-            security_opts: vec![
-                Sourced::new("no-new-privileges".into(), "a"),
-                Sourced::new("no-new-privileges=false".into(), "b"),
-            ],
-            ..ContainerSpec::default()
-        };
-        assert_eq!(spec.no_new_privileges().unwrap().origin, "b");
-    }
-}
+#[path = "spec_tests.rs"]
+mod tests;

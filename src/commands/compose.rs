@@ -1,6 +1,6 @@
 //! `hardrun compose …`: a Compose project hardened with the same profiles and rules, through
 //! the real Compose v2. Compose resolves the project (`compose::resolve`), each service of the
-//! resolved model becomes a `ContainerSpec` (`compose::model`), the services are decided
+//! resolved model becomes a `ContainerSpec` (`compose::service`), the services are decided
 //! together, the plans are applied to the model, and Compose validates the hardened model and
 //! gets it on an inherited descriptor. `compose verify` checks the project's running
 //! containers; every other compose command passes through.
@@ -16,9 +16,9 @@ use serde_json::Value;
 use crate::cli::Cli;
 use crate::compose::command::{ComposeAction, ComposeCommand, parse};
 use crate::compose::limits::ServiceLimits;
-use crate::compose::model;
 use crate::compose::resolve::{self, Program};
 use crate::compose::run_options::with_run_options;
+use crate::compose::{edit, service, waiver};
 use crate::decision::{self, Decision, Judged, Request, Subject, Trust};
 use crate::deliver::{self, EXIT_REFUSED, Handoff};
 use crate::host::{host_cpus, locate_docker};
@@ -60,9 +60,9 @@ pub fn run(
         let name = container.service.as_deref().unwrap_or_default();
         let service = &mut model["services"][name];
         if !container.plan.is_refused() {
-            model::apply(service, &container.plan.edits());
+            edit::apply(service, &container.plan.edits());
         }
-        model::repair(service);
+        edit::repair(service);
     }
     let handoff = Compose {
         program,
@@ -101,16 +101,16 @@ fn decide(
         host_cpus: host_cpus(),
         ..Context::default()
     };
-    let mut services: Vec<(String, ContainerSpec, Option<model::Waiver>, ServiceLimits)> =
+    let mut services: Vec<(String, ContainerSpec, Option<waiver::Waiver>, ServiceLimits)> =
         Vec::new();
     for name in names {
-        let mut spec = model::spec_in_model(model, &name).map_err(|e| e.to_string())?;
-        let waiver = model::waiver(&name, &model["services"][&name]).map_err(|e| e.to_string())?;
+        let mut spec = service::spec_in_model(model, &name).map_err(|e| e.to_string())?;
+        let waiver = waiver::waiver(&name, &model["services"][&name]).map_err(|e| e.to_string())?;
         if let Some(run) = command.run().filter(|run| run.service == name) {
             with_run_options(&mut spec, run, &super::host_variable);
         }
         let limits = ServiceLimits {
-            copied_into_rootfs: model::copied_into_rootfs(model, &name),
+            copied_into_rootfs: service::copied_into_rootfs(model, &name),
         };
         services.push((name, spec, waiver, limits));
     }

@@ -10,7 +10,7 @@ use crate::spec::Edit;
 /// The limits of one service's model.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceLimits {
-    /// The secrets and configs Compose copies into the root filesystem (`compose::model::
+    /// The secrets and configs Compose copies into the root filesystem (`compose::service::
     /// copied_into_rootfs`), as they are shown.
     pub copied_into_rootfs: Vec<String>,
 }

@@ -4,7 +4,7 @@
 //! merge keys, `!reset`), validates the hardened model (`config -q`), and hands it over on an
 //! inherited in-memory file descriptor (`-f /dev/fd/N`, a memfd): never on disk, never on stdin,
 //! so `compose run` keeps its terminal. hardrun never re-implements Compose's rules nor
-//! rewrites the user's files. Reading the model and editing it are pure (`compose::model`);
+//! rewrites the user's files. Reading the model and editing it are pure (`service`, `edit`);
 //! this file starts compose and reads the working directory.
 
 use std::ffi::{OsStr, OsString};
