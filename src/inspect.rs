@@ -87,6 +87,7 @@ pub fn container_spec(inspect: &Value) -> Result<ContainerSpec, InspectError> {
         devices: devices(host),
         memory: amount(host, "Memory"),
         memory_swap: amount(host, "MemorySwap"),
+        memory_reservation: amount(host, "MemoryReservation"),
         nano_cpus: amount(host, "NanoCpus"),
         cpu_quota: amount(host, "CpuQuota"),
         cpu_period: amount(host, "CpuPeriod"),

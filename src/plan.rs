@@ -256,6 +256,17 @@ fn decide(rule: &'static str, level: Level, waived: bool, finding: Finding) -> C
             reason,
             edits,
         } => match level {
+            // Nothing appended undoes what the user typed (a `--cap-add`), and hardrun never
+            // deletes a typed word: enforce refuses instead.
+            Level::Enforce if edits.is_empty() => change(
+                ChangeKind::Refused,
+                format!(
+                    "{reason}; no flag hardrun could add undoes it, and hardrun never deletes \
+                     what you typed"
+                ),
+                Some(offending),
+                vec![],
+            ),
             Level::Enforce => change(ChangeKind::Tightened, reason, Some(offending), edits),
             Level::Deny => change(ChangeKind::Refused, reason, Some(offending), vec![]),
             Level::Set => change(

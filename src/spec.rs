@@ -145,6 +145,8 @@ pub struct ContainerSpec {
     pub memory: Option<Sourced<i64>>,
     /// Bytes; `-1` is unlimited.
     pub memory_swap: Option<Sourced<i64>>,
+    /// Bytes: the soft limit (`--memory-reservation`); the engine refuses a memory limit below it.
+    pub memory_reservation: Option<Sourced<i64>>,
     /// Billionths of a CPU.
     pub nano_cpus: Option<Sourced<i64>>,
     pub cpu_quota: Option<Sourced<i64>>,
@@ -212,8 +214,7 @@ impl ContainerSpec {
     ///
     /// Capability names are compared as the engine compares them (`cap_chown` is `CHOWN`, as
     /// every front end reads it). A list edit asks only for its own entry (`CapDrop("ALL")`
-    /// beside an added capability, `RemoveCapAdd` of one name beside an added `ALL`): what the
-    /// entries add up to is the rules' business.
+    /// beside an added capability): what the entries add up to is the rules' business.
     pub fn satisfies(&self, edit: &Edit) -> bool {
         let text = |value: &Option<Sourced<String>>, wanted: &str| {
             value.as_ref().is_some_and(|v| v.value == wanted)
@@ -239,7 +240,6 @@ impl ContainerSpec {
             }
             Edit::CapDrop(cap) => has_cap(&self.cap_drop, cap),
             Edit::CapAdd(cap) => has_cap(&self.cap_add, cap),
-            Edit::RemoveCapAdd(cap) => !has_cap(&self.cap_add, cap),
             Edit::NoNewPrivileges => self.no_new_privileges().is_some_and(|o| {
                 split_security_opt(&o.value)
                     .1
@@ -331,8 +331,6 @@ pub enum Edit {
     },
     CapDrop(String),
     CapAdd(String),
-    /// Remove the user's `--cap-add` of this capability.
-    RemoveCapAdd(String),
     NoNewPrivileges,
     User(String),
     /// As the profile wrote it (`512m`).
@@ -365,7 +363,6 @@ impl fmt::Display for Edit {
             Edit::Tmpfs { target, options } => write!(f, "tmpfs {target} ({options})"),
             Edit::CapDrop(cap) => write!(f, "drop capability {cap}"),
             Edit::CapAdd(cap) => write!(f, "add capability {cap}"),
-            Edit::RemoveCapAdd(cap) => write!(f, "remove the added capability {cap}"),
             Edit::NoNewPrivileges => write!(f, "no-new-privileges"),
             Edit::User(user) => write!(f, "user {user}"),
             Edit::Memory(size) => write!(f, "memory {size}"),

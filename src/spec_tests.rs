@@ -101,7 +101,6 @@ fn variant(edit: &Edit) -> &'static str {
         Edit::Tmpfs { .. } => "Tmpfs",
         Edit::CapDrop(_) => "CapDrop",
         Edit::CapAdd(_) => "CapAdd",
-        Edit::RemoveCapAdd(_) => "RemoveCapAdd",
         Edit::NoNewPrivileges => "NoNewPrivileges",
         Edit::User(_) => "User",
         Edit::Memory(_) => "Memory",
@@ -121,12 +120,11 @@ fn variant(edit: &Edit) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 21] = [
+const VARIANTS: [&str; 20] = [
     "ReadOnlyRootfs",
     "Tmpfs",
     "CapDrop",
     "CapAdd",
-    "RemoveCapAdd",
     "NoNewPrivileges",
     "User",
     "Memory",
@@ -206,11 +204,6 @@ fn cases() -> Vec<(Edit, Vec<ContainerSpec>, Vec<ContainerSpec>)> {
             Edit::CapAdd("cap_net_bind_service".into()),
             vec![caps(&["NET_BIND_SERVICE"], &[])],
             vec![none(), caps(&["NET_RAW"], &["NET_BIND_SERVICE"])],
-        ),
-        (
-            Edit::RemoveCapAdd("CAP_CHOWN".into()),
-            vec![none(), caps(&["NET_RAW"], &["CHOWN"])],
-            vec![caps(&["NET_RAW", "CHOWN"], &[])],
         ),
         (
             Edit::NoNewPrivileges,

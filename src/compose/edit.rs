@@ -66,7 +66,6 @@ fn apply_edit(s: &mut Map<String, Value>, edit: &Edit) {
         Edit::Tmpfs { target, options } => add_tmpfs(s, target, options),
         Edit::CapDrop(cap) => add_capability(s, "cap_drop", cap),
         Edit::CapAdd(cap) => add_capability(s, "cap_add", cap),
-        Edit::RemoveCapAdd(cap) => remove_capability(s, cap),
         Edit::NoNewPrivileges => {
             let list = list(s, "security_opt");
             list.retain(|entry| {
@@ -139,21 +138,6 @@ fn add_capability(s: &mut Map<String, Value>, key: &str, cap: &str) {
         .any(|entry| normalize_capability(entry) == wanted);
     if !present {
         list.push(escaped(cap));
-    }
-}
-
-fn remove_capability(s: &mut Map<String, Value>, cap: &str) {
-    let wanted = normalize_capability(cap);
-    let Some(list) = s.get_mut("cap_add").and_then(Value::as_array_mut) else {
-        return;
-    };
-    list.retain(|entry| {
-        entry
-            .as_str()
-            .is_none_or(|e| normalize_capability(e) != wanted)
-    });
-    if list.is_empty() {
-        s.remove("cap_add");
     }
 }
 

@@ -30,7 +30,6 @@ fn every_edit() -> Vec<Edit> {
         },
         Edit::CapDrop("ALL".into()),
         Edit::CapAdd("NET_BIND_SERVICE".into()),
-        Edit::RemoveCapAdd("CHOWN".into()),
         Edit::NoNewPrivileges,
         Edit::User("1000:1000".into()),
         Edit::Memory("512m".into()),
@@ -298,29 +297,17 @@ fn list_edits_keep_entries_unique() {
             Edit::CapDrop("ALL".into()),
             Edit::CapAdd("NET_BIND_SERVICE".into()),
             Edit::NoNewPrivileges,
-            Edit::NoNewPrivileges,
-            Edit::RemoveCapAdd("CHOWN".into()),
         ],
     );
+    // What the user added stays: hardrun never deletes a value the user wrote.
     assert_eq!(
         service,
         json!({
-            "cap_add": ["CAP_NET_BIND_SERVICE"],
+            "cap_add": ["chown", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
             "cap_drop": ["all"],
             "security_opt": ["label=disable", "no-new-privileges=true"]
         })
     );
-    // The last capability removed: no empty list left behind.
-    apply(
-        &mut service,
-        &[Edit::RemoveCapAdd("NET_BIND_SERVICE".into())],
-    );
-    assert_eq!(service.get("cap_add"), None);
-    apply(
-        &mut service,
-        &[Edit::RemoveCapAdd("NET_BIND_SERVICE".into())],
-    );
-    assert_eq!(service.get("cap_add"), None);
 }
 
 #[test]
@@ -429,7 +416,6 @@ fn a_varied_service_is_hardened_where_the_user_wrote_each_setting() {
         ("read-only-rootfs", ChangeKind::Added),
         ("read-only-rootfs", ChangeKind::Tightened),
         ("drop-capabilities", ChangeKind::Added),
-        ("drop-capabilities", ChangeKind::Tightened),
         ("memory-limit", ChangeKind::Tightened),
         ("cpu-limit", ChangeKind::Tightened),
         ("pids-limit", ChangeKind::Tightened),
@@ -485,4 +471,20 @@ fn a_varied_service_is_hardened_where_the_user_wrote_each_setting() {
             "cap_drop": ["ALL"]
         })
     );
+}
+
+#[test]
+fn a_capability_added_outside_the_allow_list_is_refused_and_kept_in_the_model() {
+    let mut model = model(VARIED);
+    model["services"]["varied"]["cap_add"] = json!(["chown", "NET_BIND_SERVICE"]);
+    let spec = spec_in_model(&model, "varied").expect("the service reads");
+    let plan = production_plan(&spec);
+    assert!(plan.is_refused(), "{plan:#?}");
+    let refusal = plan.refusals().next().unwrap();
+    assert_eq!(refusal.rule, "drop-capabilities");
+    assert_eq!(
+        refusal.offending.as_deref(),
+        Some("services.varied.cap_add[0]=chown")
+    );
+    assert!(refusal.reason.contains("never deletes"), "{refusal:#?}");
 }

@@ -71,6 +71,7 @@ pub fn service_spec(name: &str, service: &Value) -> Result<ContainerSpec, ModelE
         devices: devices(s, &at),
         memory: limit(s, &at, "mem_limit", "memory", parse_bytes, |_| true),
         memory_swap: amount(s, &at, "memswap_limit", parse_swap),
+        memory_reservation: reservation(s, &at),
         nano_cpus: limit(s, &at, "cpus", "cpus", parse_cpus, |_| true),
         cpu_quota: amount(s, &at, "cpu_quota", decimal),
         cpu_period: amount(s, &at, "cpu_period", decimal),
@@ -278,6 +279,23 @@ fn deploy_limits(s: &Map<String, Value>) -> Option<&Map<String, Value>> {
         .get("resources")?
         .get("limits")?
         .as_object()
+}
+
+/// The memory reservation: `deploy.resources.reservations.memory`, else `mem_reservation`.
+fn reservation(s: &Map<String, Value>, at: &At) -> Option<Sourced<i64>> {
+    let deployed = s
+        .get("deploy")
+        .and_then(|d| d.get("resources"))
+        .and_then(|r| r.get("reservations"))
+        .and_then(|r| r.get("memory"))
+        .and_then(|value| number(value, parse_bytes));
+    match deployed {
+        Some((value, text)) => Some(Sourced::new(
+            value,
+            at.scalar("deploy.resources.reservations.memory", &text),
+        )),
+        None => amount(s, at, "mem_reservation", parse_bytes),
+    }
 }
 
 /// A limit that `deploy.resources.limits.DEPLOY_KEY` overrides when `wins` says so.

@@ -4,11 +4,9 @@
 //! and of the image. It converts the options into a `ContainerSpec` with docker's own precedence
 //! (last occurrence wins for scalars, lists accumulate), and applies a plan by inserting
 //! canonical flags after the user's options, just before the image, so that hardrun's scalars
-//! win and nothing the user typed moves. The only user words it ever removes are those a plan
-//! change names (`RemoveCapAdd`).
+//! win and nothing the user typed moves or goes: hardrun never deletes a word the user typed.
 
 use std::ffi::{OsStr, OsString};
-use std::ops::Range;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
@@ -222,6 +220,7 @@ impl Invocation {
                 .push(Sourced::new(value()?.to_owned(), origin())),
             "memory" => spec.memory = number(parse_bytes(value()?)),
             "memory-swap" => spec.memory_swap = number(parse_swap(value()?)),
+            "memory-reservation" => spec.memory_reservation = number(parse_bytes(value()?)),
             "cpus" => spec.nano_cpus = number(parse_cpus(value()?)),
             "cpu-quota" => spec.cpu_quota = number(parse_int(value()?)),
             "cpu-period" => spec.cpu_period = number(parse_int(value()?)),
@@ -317,35 +316,16 @@ impl Invocation {
         copy
     }
 
-    /// The command line with the plan's edits: flags inserted before the image (or the `--`),
-    /// and the user's `--cap-add` words named by `RemoveCapAdd` taken out.
+    /// The command line with the plan's edits: flags inserted before the image (or the `--`).
+    /// Every word the user typed stays, in order.
     pub fn apply(&self, edits: &[Edit]) -> Vec<OsString> {
-        let removed: Vec<Range<usize>> = edits
-            .iter()
-            .filter_map(|edit| match edit {
-                Edit::RemoveCapAdd(cap) => Some(cap),
-                _ => None,
-            })
-            .flat_map(|cap| {
-                self.options.iter().filter(move |o| {
-                    o.flag.long == "cap-add"
-                        && !o.bundled
-                        && o.text()
-                            .and_then(OsStr::to_str)
-                            .is_some_and(|v| normalize_capability(v) == *cap)
-                })
-            })
-            .map(|o| o.tokens.clone())
-            .collect();
         let at = self.insertion_point();
         let mut out = Vec::with_capacity(self.argv.len() + edits.len() * 2);
         for (index, word) in self.argv.iter().enumerate() {
             if index == at {
                 out.extend(edits.iter().flat_map(render).map(OsString::from));
             }
-            if !removed.iter().any(|range| range.contains(&index)) {
-                out.push(word.clone());
-            }
+            out.push(word.clone());
         }
         out
     }
@@ -361,7 +341,6 @@ pub fn render(edit: &Edit) -> Vec<String> {
         Edit::Tmpfs { target, options } => pair("--tmpfs", format!("{target}:{options}")),
         Edit::CapDrop(cap) => pair("--cap-drop", cap.clone()),
         Edit::CapAdd(cap) => pair("--cap-add", cap.clone()),
-        Edit::RemoveCapAdd(_) => vec![],
         Edit::NoNewPrivileges => pair("--security-opt", "no-new-privileges=true".into()),
         Edit::User(user) => pair("--user", user.clone()),
         Edit::Memory(size) => pair("--memory", size.clone()),

@@ -107,7 +107,10 @@ fn service_text(
         || plan.changes.iter().any(|c| {
             matches!(
                 c.kind,
-                ChangeKind::Warned | ChangeKind::Waived | ChangeKind::Refused
+                ChangeKind::Warned
+                    | ChangeKind::Waived
+                    | ChangeKind::Refused
+                    | ChangeKind::Tightened
             )
         });
     if speaks {

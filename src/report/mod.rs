@@ -140,24 +140,43 @@ pub fn refusal(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes one line per warning and per waiver (shown without `--explain` too).
+/// Writes one line per warning, per waiver and per value of the user's that was tightened
+/// (shown without `--explain` too): nothing the user typed changes in silence.
 pub fn warnings(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     for change in &plan.changes {
-        let label = match change.kind {
-            ChangeKind::Warned => "warning",
-            ChangeKind::Waived => "waived",
-            _ => continue,
-        };
         let about = change
             .offending
             .as_ref()
             .map(|o| format!("{o}: "))
             .unwrap_or_default();
-        writeln!(
-            out,
-            "hardrun: {label}: {}: {about}{}",
-            change.rule, change.reason
-        )?;
+        match change.kind {
+            ChangeKind::Warned | ChangeKind::Waived => {
+                let label = if change.kind == ChangeKind::Warned {
+                    "warning"
+                } else {
+                    "waived"
+                };
+                writeln!(
+                    out,
+                    "hardrun: {label}: {}: {about}{}",
+                    change.rule, change.reason
+                )?;
+            }
+            ChangeKind::Tightened => {
+                let now: Vec<String> = change.edits.iter().map(ToString::to_string).collect();
+                writeln!(
+                    out,
+                    "hardrun: {} tightened {} to {} ({}: {}); keep yours with `--allow {}=REASON`",
+                    plan.profile,
+                    change.offending.as_deref().unwrap_or("a value you set"),
+                    now.join(", "),
+                    change.rule,
+                    change.reason,
+                    change.rule
+                )?;
+            }
+            _ => {}
+        }
     }
     Ok(())
 }

@@ -80,6 +80,12 @@ fn assess(spec: &ContainerSpec, params: &Params, ctx: &Context) -> Vec<Finding> 
             offending: cpus.origin.clone(),
             reason: format!("the cpu limit is above the profile's {text}{cap_note}"),
         }],
+        // Typed, and no limit (0) or one the engine refuses: replaced in the open.
+        Some(cpus) => vec![Finding::Weaker {
+            edits: vec![Edit::Cpus(text.clone())],
+            offending: cpus.origin.clone(),
+            reason: format!("no cpu limit: the container can use every cpu of the host{cap_note}"),
+        }],
         _ => vec![Finding::Missing {
             edits: vec![Edit::Cpus(text.clone())],
             reason: format!("no cpu limit: the container can use every cpu of the host{cap_note}"),
@@ -123,7 +129,12 @@ mod tests {
             &Params::default(),
             &Context::default(),
         );
-        assert!(matches!(&found[..], [Finding::Missing { .. }]));
+        // A typed `--cpus 0` (no limit) is tightened in the open, not added as if absent.
+        assert!(
+            matches!(&found[..], [Finding::Weaker { edits, offending, .. }]
+            if offending == "--cpus 0.0" && edits == &[Edit::Cpus("1.0".into())]),
+            "{found:?}"
+        );
     }
 
     #[test]

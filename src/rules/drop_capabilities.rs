@@ -65,22 +65,10 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
 
     // The daemon's rules (`TweakCapabilities`): `--cap-add ALL` wins over any drop.
     if let Some((_, origin)) = user_add.iter().find(|(cap, _)| cap == ALL) {
-        // The container holds every capability now: each add-back it was not denied may stay.
-        let effective: BTreeSet<String> = wanted_add
-            .iter()
-            .filter(|c| !user_drop.contains(*c))
-            .cloned()
-            .collect();
-        let mut edits = vec![Edit::RemoveCapAdd(ALL.into())];
-        edits.extend(tightening(
-            &wanted_drop,
-            &wanted_add,
-            &user_drop,
-            &user_add_names,
-            &effective,
-        ));
+        // The container holds every capability, and no flag appended after it takes them
+        // back: only the user can.
         let mut findings = vec![Finding::Weaker {
-            edits,
+            edits: Vec::new(),
             offending: origin.clone(),
             reason: "--cap-add ALL grants every capability, whatever is dropped".into(),
         }];
@@ -169,8 +157,9 @@ fn outside_allow_list(user_add: &[(String, String)], allowed: &BTreeSet<String>)
     user_add
         .iter()
         .filter(|(cap, _)| cap != ALL && !allowed.contains(cap))
-        .map(|(cap, origin)| Finding::Weaker {
-            edits: vec![Edit::RemoveCapAdd(cap.clone())],
+        .map(|(_, origin)| Finding::Weaker {
+            // Appending cannot take a capability back: only the user can.
+            edits: Vec::new(),
             offending: origin.clone(),
             reason: "adds a capability outside the profile's allow list".into(),
         })
@@ -228,15 +217,12 @@ mod tests {
 
     use crate::rules::edits_of as edits;
 
-    /// Applies edits the way the front ends do: lists accumulate, a removal removes.
+    /// Applies edits the way the front ends do: lists accumulate.
     fn apply(mut spec: ContainerSpec, edits: &[Edit]) -> ContainerSpec {
         for edit in edits {
             match edit {
                 Edit::CapDrop(cap) => spec.cap_drop.push(Sourced::new(cap.clone(), "hardrun")),
                 Edit::CapAdd(cap) => spec.cap_add.push(Sourced::new(cap.clone(), "hardrun")),
-                Edit::RemoveCapAdd(cap) => spec
-                    .cap_add
-                    .retain(|c| normalize_capability(&c.value) != *cap),
                 other => panic!("unexpected edit {other:?}"),
             }
         }
@@ -247,10 +233,14 @@ mod tests {
         let found = assess(&spec, params, &Context::default());
         let hardened = apply(spec.clone(), &edits(&found));
         let again = assess(&hardened, params, &Context::default());
+        // What is left is what only the user can undo: a capability added outside the allow
+        // list, which no appended flag takes back.
         assert!(
-            again.iter().all(|f| matches!(f, Finding::Satisfied(_))),
+            again.iter().all(|f| matches!(f, Finding::Satisfied(_))
+                || matches!(f, Finding::Weaker { edits, .. } if edits.is_empty())),
             "{spec:?} -> {hardened:?} -> {again:?}"
         );
+        assert!(edits(&again).is_empty(), "{spec:?} -> {again:?}");
     }
 
     #[test]
@@ -275,7 +265,7 @@ mod tests {
         );
         assert!(
             matches!(&found[..], [Finding::Missing { .. }, Finding::Weaker { edits, offending, .. }]
-            if offending == "--cap-add SYS_ADMIN" && edits == &[Edit::RemoveCapAdd("SYS_ADMIN".into())])
+            if offending == "--cap-add SYS_ADMIN" && edits.is_empty())
         );
     }
 
@@ -286,7 +276,11 @@ mod tests {
             &Params::default(),
             &Context::default(),
         );
-        assert_eq!(edits(&found), [Edit::RemoveCapAdd("SYS_ADMIN".into())]);
+        assert!(
+            matches!(&found[..], [Finding::Weaker { edits, offending, .. }]
+            if offending == "--cap-add SYS_ADMIN" && edits.is_empty()),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -296,17 +290,10 @@ mod tests {
             &Params::default(),
             &Context::default(),
         );
+        // No flag appended after `--cap-add ALL` takes a capability back.
         assert!(
             matches!(&found[..], [Finding::Weaker { offending, edits, .. }]
-            if offending == "--cap-add ALL" && edits[0] == Edit::RemoveCapAdd("ALL".into()))
-        );
-        assert_eq!(
-            edits(&found),
-            [
-                Edit::RemoveCapAdd("ALL".into()),
-                Edit::CapDrop("ALL".into()),
-                Edit::CapAdd("NET_BIND_SERVICE".into()),
-            ]
+            if offending == "--cap-add ALL" && edits.is_empty())
         );
     }
 

@@ -695,6 +695,16 @@ fn a_privileged_service_is_refused() {
 }
 
 #[test]
+fn a_capability_outside_the_allow_list_is_refused_not_removed() {
+    let yaml = format!("{APP}    cap_drop: [ALL]\n    cap_add: [CHOWN]\n");
+    let Some(out) = on_project(&yaml, &["up", "-d"]) else {
+        return;
+    };
+    assert_refused(&out, "drop-capabilities", "services.app.cap_add[0]=CHOWN");
+    assert!(out.stderr.contains("never deletes what you typed"), "{out}");
+}
+
+#[test]
 fn logging_turned_off_is_refused() {
     let yaml = format!("{APP}    logging:\n      driver: none\n");
     let Some(out) = on_project(&yaml, &["up", "-d"]) else {

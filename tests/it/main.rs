@@ -16,5 +16,6 @@ mod policy;
 mod profiles;
 mod readme;
 mod support;
+mod typed;
 mod verify;
 mod waivers;
