@@ -21,6 +21,8 @@ pub const VERSION_LABEL: &str = "io.hardrun.version";
 pub const WAIVED_LABEL: &str = "io.hardrun.waived";
 /// The prefix of the labels that record why a rule was waived (`io.hardrun.waiver.RULE`).
 pub const WAIVER_REASON_LABEL: &str = "io.hardrun.waiver.";
+/// The namespace of hardrun's labels.
+pub const LABEL_NAMESPACE: &str = "io.hardrun.";
 /// The pseudo-rule id under which provenance labels are reported.
 pub const PROVENANCE: &str = "provenance";
 
@@ -166,12 +168,16 @@ pub fn plan_within(
         profile: profile.name.clone(),
         changes,
     };
-    if !plan.is_refused()
-        && let Some(change) = provenance(spec, &profile.name, &plan.waived_rules())
+    waivers.annotate(&mut plan);
+    let wanted = provenance_labels(&profile.name, &plan, waivers);
+    let foreign = foreign_labels(spec, &wanted);
+    if !foreign.is_empty() {
+        plan.changes.extend(foreign);
+    } else if !plan.is_refused()
+        && let Some(change) = provenance(spec, &wanted)
     {
         plan.changes.push(change);
     }
-    waivers.annotate(&mut plan);
     plan
 }
 
@@ -289,23 +295,32 @@ fn decide(rule: &'static str, level: Level, waived: bool, finding: Finding) -> C
     }
 }
 
-/// Labels that record the profile, the hardrun version and the waived rules, unless they are
-/// already there.
-fn provenance(spec: &ContainerSpec, profile: &str, waived: &[&str]) -> Option<Change> {
-    let waived = waived.join(",");
+/// The labels hardrun records on a container: the profile, the hardrun version, the waived
+/// rules and why each was waived.
+fn provenance_labels(profile: &str, plan: &Plan, waivers: &Applied) -> Vec<(String, String)> {
     let mut wanted = vec![
-        (PROFILE_LABEL, profile),
-        (VERSION_LABEL, env!("CARGO_PKG_VERSION")),
+        (PROFILE_LABEL.to_owned(), profile.to_owned()),
+        (
+            VERSION_LABEL.to_owned(),
+            env!("CARGO_PKG_VERSION").to_owned(),
+        ),
     ];
+    let waived = plan.waived_rules().join(",");
     if !waived.is_empty() {
-        wanted.push((WAIVED_LABEL, waived.as_str()));
+        wanted.push((WAIVED_LABEL.to_owned(), waived));
     }
+    wanted.extend(waivers.reason_labels(plan));
+    wanted
+}
+
+/// The labels of `wanted` the container lacks, as one change.
+fn provenance(spec: &ContainerSpec, wanted: &[(String, String)]) -> Option<Change> {
     let edits: Vec<Edit> = wanted
         .iter()
-        .filter(|(key, value)| spec.label(key) != Some(*value))
+        .filter(|(key, value)| spec.label(key) != Some(value.as_str()))
         .map(|(key, value)| Edit::Label {
-            key: (*key).to_owned(),
-            value: (*value).to_owned(),
+            key: key.clone(),
+            value: value.clone(),
         })
         .collect();
     (!edits.is_empty()).then(|| Change {
@@ -315,6 +330,45 @@ fn provenance(spec: &ContainerSpec, profile: &str, waived: &[&str]) -> Option<Ch
         offending: None,
         edits,
     })
+}
+
+/// The user's labels in hardrun's namespace that are not exactly what hardrun records: refused
+/// under every profile, since `verify` and the audit trust these labels and hardrun would
+/// otherwise replace the user's value in silence. A label equal to hardrun's own (a hardened
+/// command line run again) is no conflict.
+fn foreign_labels(spec: &ContainerSpec, wanted: &[(String, String)]) -> Vec<Change> {
+    let mut keys: Vec<&str> = Vec::new();
+    for (key, _) in spec
+        .labels
+        .iter()
+        .filter(|(k, _)| k.starts_with(LABEL_NAMESPACE))
+    {
+        if !keys.contains(&key.as_str()) {
+            keys.push(key);
+        }
+    }
+    keys.into_iter()
+        .filter_map(|key| {
+            let value = spec.label(key).unwrap_or_default();
+            let ours = wanted.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+            let reason = match ours {
+                Some(ours) if ours == value => return None,
+                Some(ours) => format!(
+                    "{key} is hardrun's record of how the container was hardened, which `hardrun verify` and the audit trust; hardrun records {key}={ours} here"
+                ),
+                None => format!(
+                    "labels under {LABEL_NAMESPACE} are hardrun's record of how the container was hardened, which `hardrun verify` and the audit trust; hardrun records no {key}"
+                ),
+            };
+            Some(Change {
+                rule: PROVENANCE,
+                kind: ChangeKind::Refused,
+                reason,
+                offending: Some(format!("label {key}={value}")),
+                edits: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -391,20 +445,37 @@ mod tests {
         );
     }
 
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn production_wanted(waived: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut wanted = labels(&[
+            (PROFILE_LABEL, "production"),
+            (VERSION_LABEL, env!("CARGO_PKG_VERSION")),
+        ]);
+        wanted.extend(labels(waived));
+        wanted
+    }
+
     #[test]
     fn provenance_labels_are_added_once() {
         let spec = ContainerSpec::default();
-        let change = provenance(&spec, "production", &[]).unwrap();
+        let change = provenance(&spec, &production_wanted(&[])).unwrap();
         assert_eq!(change.edits.len(), 2);
         let labelled = ContainerSpec {
-            labels: vec![
-                (PROFILE_LABEL.into(), "production".into()),
-                (VERSION_LABEL.into(), env!("CARGO_PKG_VERSION").into()),
-            ],
+            labels: production_wanted(&[]),
             ..ContainerSpec::default()
         };
-        assert_eq!(provenance(&labelled, "production", &[]), None);
-        let waived = provenance(&labelled, "production", &["no-privileged"]).unwrap();
+        assert_eq!(provenance(&labelled, &production_wanted(&[])), None);
+        let waived = provenance(
+            &labelled,
+            &production_wanted(&[(WAIVED_LABEL, "no-privileged")]),
+        )
+        .unwrap();
         assert_eq!(
             waived.edits,
             [Edit::Label {
@@ -412,5 +483,43 @@ mod tests {
                 value: "no-privileged".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_user_label_in_hardrun_s_namespace_is_refused_unless_it_is_hardrun_s_own() {
+        let wanted = production_wanted(&[]);
+        let spec = |pairs: &[(&str, &str)]| ContainerSpec {
+            labels: labels(pairs),
+            ..ContainerSpec::default()
+        };
+        let refused = foreign_labels(
+            &spec(&[
+                ("app", "web"),
+                (PROFILE_LABEL, "mine"),
+                ("io.hardrun.x", "1"),
+            ]),
+            &wanted,
+        );
+        let offending: Vec<_> = refused
+            .iter()
+            .map(|c| c.offending.clone().unwrap())
+            .collect();
+        assert_eq!(
+            offending,
+            ["label io.hardrun.profile=mine", "label io.hardrun.x=1"]
+        );
+        assert!(refused.iter().all(|c| c.kind == ChangeKind::Refused));
+        assert!(refused[0].reason.contains("io.hardrun.profile=production"));
+        // hardrun's own labels (a hardened line run again), or the last of a repeated label.
+        assert!(foreign_labels(&spec(&[(PROFILE_LABEL, "production")]), &wanted).is_empty());
+        assert!(
+            foreign_labels(
+                &spec(&[(PROFILE_LABEL, "mine"), (PROFILE_LABEL, "production")]),
+                &wanted
+            )
+            .is_empty()
+        );
+        // Labels of other namespaces are the user's.
+        assert!(foreign_labels(&spec(&[("io.hardrunner.x", "1")]), &wanted).is_empty());
     }
 }

@@ -13,7 +13,7 @@ use crate::context;
 use crate::decision::{self, Decision, Judged, Request, Subject, Trust};
 use crate::deliver::{self, EXIT_REFUSED, Handoff};
 use crate::docker::env_file;
-use crate::docker::invocation::Invocation;
+use crate::docker::invocation::{Invocation, InvocationError};
 use crate::plan::NoLimits;
 use crate::profile::Profile;
 use crate::report::{Format, Shown, command_line};
@@ -29,14 +29,27 @@ pub fn run(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCod
     let spec = match invocation.to_spec(&cwd) {
         Ok(spec) => spec,
         Err(error) => {
+            let help = match error {
+                InvocationError::NotUtf8 { .. } => {
+                    "docker would send the value with the invalid bytes replaced by U+FFFD; hardrun refuses rather than judge a value that is not what you typed: write it in UTF-8"
+                }
+                _ => "docker would reject this value too; correct it and run again",
+            };
             let _ = writeln!(
                 io::stderr(),
-                "hardrun: cannot read this docker command line with certainty: {error}\nhelp: docker would reject this value too; correct it and run again"
+                "hardrun: cannot read this docker command line with certainty: {error}\nhelp: {help}"
             );
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
-    let spec = with_environment(invocation, &cwd, spec)?;
+    let spec = match with_files(invocation, &cwd, spec) {
+        Ok(spec) => spec,
+        Err(message) => {
+            // docker's own status for a file it cannot read.
+            let _ = writeln!(io::stderr(), "hardrun: {message}");
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
     let (context, notes) = context::gather(&profile, invocation, &spec);
     let decision = decision::decide(Request {
         command: invocation.kind().name().to_owned(),
@@ -69,24 +82,42 @@ pub fn run(options: &Cli, invocation: &Invocation, depth: u32) -> Result<ExitCod
     deliver::deliver(options, &decision, &handoff)
 }
 
-/// Completes the container's environment as docker builds it: the `--env-file`s, read relative
-/// to the working directory, then `-e`, whose `-e NAME` take their value from this environment.
-/// An env file docker could not read is an error (exit 2, nothing runs).
+/// Completes what docker reads from files: the container's environment as docker builds it
+/// (the `--env-file`s, read relative to the working directory, then `-e`, whose `-e NAME` take
+/// their value from this environment) and the labels of the `--label-file`s (before the
+/// `--label`s, as docker reads them, with the same file grammar; a bare `KEY` is a label with
+/// an empty value). A file docker could not read is an error, for which docker exits 125.
 #[allow(clippy::disallowed_methods)] // the I/O edge
-fn with_environment(
+fn with_files(
     invocation: &Invocation,
     cwd: &Path,
     mut spec: ContainerSpec,
 ) -> Result<ContainerSpec, String> {
+    let read = |flag: &str, path: &std::ffi::OsStr, lookup: &dyn Fn(&str) -> Option<String>| {
+        let shown = path.to_string_lossy();
+        let bytes = std::fs::read(cwd.join(path))
+            .map_err(|e| format!("cannot read {flag} {shown}: {e}"))?;
+        env_file::parse(&shown, &bytes, lookup).map_err(|e| e.to_string())
+    };
     let lookup = super::host_variable;
     let mut files = Vec::new();
     for path in invocation.env_files() {
-        let shown = path.to_string_lossy();
-        let bytes = std::fs::read(cwd.join(path))
-            .map_err(|e| format!("cannot read --env-file {shown}: {e}"))?;
-        files.push(env_file::parse(&shown, &bytes, &lookup).map_err(|e| e.to_string())?);
+        files.push(read("--env-file", path, &lookup)?);
     }
     spec.env = env_file::resolve_env(files, std::mem::take(&mut spec.env), &lookup);
+    let mut labels = Vec::new();
+    for path in invocation.label_files() {
+        let entries = read("--label-file", path, &|_| Some(String::new()))?;
+        labels.extend(
+            entries
+                .into_iter()
+                .map(|var| (var.name, var.value.unwrap_or_default())),
+        );
+    }
+    if !labels.is_empty() {
+        labels.append(&mut spec.labels);
+        spec.labels = labels;
+    }
     Ok(spec)
 }
 

@@ -131,6 +131,15 @@ impl Invocation {
             .collect()
     }
 
+    /// The `--label-file` paths, in order (read at the edge, like env files).
+    pub fn label_files(&self) -> Vec<&OsStr> {
+        self.options
+            .iter()
+            .filter(|o| o.flag.canonical == "label-file")
+            .filter_map(Occurrence::text)
+            .collect()
+    }
+
     /// The syntax-free view. Relative bind sources resolve against `cwd`, as docker does.
     /// `-e NAME` has no value here and `--env-file` is not read: the caller completes the
     /// environment with `docker::env_file::resolve_env`.

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::docker::invocation::{quote_words, render};
-use crate::plan::{Change, ChangeKind, Plan};
+use crate::plan::{Change, ChangeKind, LABEL_NAMESPACE, PROVENANCE, Plan};
 use crate::rules;
 use crate::verify::{Outcome, Verdict};
 
@@ -107,6 +107,9 @@ fn way_out(change: &Change) -> String {
         ChangeKind::Waived => format!(
             "waived for this invocation (--allow {} or a waiver in the project)",
             change.rule
+        ),
+        _ if change.rule == PROVENANCE => format!(
+            "help: rename the label (for example to com.example.…): labels under {LABEL_NAMESPACE} are hardrun's, under every profile, and cannot be waived"
         ),
         _ => {
             let fix = change

@@ -3,7 +3,6 @@
 //! `verify`), and what an expired waiver means. `plan::plan` applies them. Pure.
 
 use crate::plan::{Change, ChangeKind, PROVENANCE, Plan};
-use crate::spec::Edit;
 use crate::waivers::{Allowed, Waiver};
 
 /// The waivers that concern one container or service.
@@ -115,21 +114,12 @@ impl Applied {
     /// waiver's reason, a refusal the expired waiver for its rule, and an expired waiver whose
     /// rule did not refuse becomes a warning (the rule applies again).
     pub(crate) fn annotate(&self, plan: &mut Plan) {
-        let mut labels: Vec<Edit> = Vec::new();
         for change in &mut plan.changes {
             match change.kind {
                 ChangeKind::Waived => {
                     let why = self.reasons(change.rule);
                     if !why.is_empty() {
                         change.reason = format!("{} ({})", change.reason, why.join("; "));
-                        // On the container too, so that `verify` can say why.
-                        let label = Edit::Label {
-                            key: format!("{}{}", crate::plan::WAIVER_REASON_LABEL, change.rule),
-                            value: why.join("; "),
-                        };
-                        if !labels.contains(&label) {
-                            labels.push(label);
-                        }
                     }
                 }
                 ChangeKind::Refused => {
@@ -139,9 +129,6 @@ impl Applied {
                 }
                 _ => {}
             }
-        }
-        if let Some(provenance) = plan.changes.iter_mut().find(|c| c.rule == PROVENANCE) {
-            provenance.edits.extend(labels);
         }
         let at = plan
             .changes
@@ -172,6 +159,23 @@ impl Applied {
             })
             .collect();
         plan.changes.splice(at..at, warnings);
+    }
+
+    /// The labels that record why rules are waived (`io.hardrun.waiver.RULE`), for each waived
+    /// change of `plan` with a reason, once: on the container, so that `verify` can say why.
+    pub(crate) fn reason_labels(&self, plan: &Plan) -> Vec<(String, String)> {
+        let mut labels: Vec<(String, String)> = Vec::new();
+        for change in plan.changes.iter().filter(|c| c.kind == ChangeKind::Waived) {
+            let why = self.reasons(change.rule);
+            let label = (
+                format!("{}{}", crate::plan::WAIVER_REASON_LABEL, change.rule),
+                why.join("; "),
+            );
+            if !why.is_empty() && !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        labels
     }
 
     /// Why `rule` is waived: the `--allow` reason and the project waivers' reasons.

@@ -451,7 +451,7 @@ fn a_malformed_env_file_is_an_error_with_file_and_line() {
     let sandbox = Sandbox::new();
     sandbox.write(".env", "A=1\n# fine\nMY VAR=x\n");
     let out = sandbox.run(["run", "--env-file", ".env", "app:1"]);
-    out.assert_code(2).assert_docker_not_run();
+    out.assert_code(125).assert_docker_not_run();
     assert_eq!(
         out.stderr, "hardrun: .env:3: variable 'MY VAR' contains whitespaces\n",
         "{out}"
@@ -459,7 +459,7 @@ fn a_malformed_env_file_is_an_error_with_file_and_line() {
     // No value is ever quoted, even when the line has no name.
     sandbox.write(".env", &format!("={}\n", SECRETS[0]));
     let out = sandbox.run(["--dry-run", "run", "--env-file", ".env", "app:1"]);
-    out.assert_code(2).assert_docker_not_run();
+    out.assert_code(125).assert_docker_not_run();
     assert_mentions(&out.stderr, &[".env:1: no variable name before '='"]);
     assert_no_secret(&out);
 }
@@ -470,14 +470,14 @@ fn an_env_file_that_is_not_utf8_is_an_error() {
     let path = sandbox.write("bin.env", "");
     std::fs::write(&path, b"A=1\nB=\xff\n").unwrap();
     let out = sandbox.run(["run", "--env-file", "bin.env", "app:1"]);
-    out.assert_code(2).assert_docker_not_run();
+    out.assert_code(125).assert_docker_not_run();
     assert_mentions(&out.stderr, &["bin.env:2: invalid UTF-8"]);
 }
 
 #[test]
 fn a_missing_env_file_is_an_error() {
     let out = Sandbox::new().run(["run", "--env-file", "missing.env", "app:1"]);
-    out.assert_code(2).assert_docker_not_run();
+    out.assert_code(125).assert_docker_not_run();
     assert_mentions(
         &out.stderr,
         &["hardrun: cannot read --env-file missing.env: No such file or directory"],

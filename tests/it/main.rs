@@ -10,6 +10,7 @@ mod e2e;
 mod engine;
 mod env;
 mod guards;
+mod labels;
 mod logging;
 mod plugin;
 mod policy;
