@@ -27,6 +27,7 @@ pub mod plan;
 pub mod profile;
 pub mod report;
 pub mod rules;
+pub mod scratch;
 pub mod spec;
 pub mod suggest;
 pub mod verify;

@@ -138,9 +138,10 @@ pub fn plan(profile: &Profile, spec: &ContainerSpec, waivers: &Applied, context:
     plan_within(profile, spec, waivers, context, &NoLimits)
 }
 
-/// Plans one container: each active rule's findings decided by its level, `waivers` applied
-/// (waived rules, their reasons, expired waivers), what the front end cannot deliver refused,
-/// and provenance labels added.
+/// Plans one container: each active rule's findings decided by its level, the scratch space it
+/// adds owned by the container's user (`scratch`), `waivers` applied (waived rules, their
+/// reasons, expired waivers), what the front end cannot deliver refused, and provenance labels
+/// added.
 pub fn plan_within(
     profile: &Profile,
     spec: &ContainerSpec,
@@ -158,6 +159,7 @@ pub fn plan_within(
             changes.push(decide(setting.rule.id, setting.level, waived, finding));
         }
     }
+    crate::scratch::own_scratch(&mut changes, spec, context);
     for change in changes
         .iter_mut()
         .filter(|c| matches!(c.kind, ChangeKind::Added | ChangeKind::Tightened))

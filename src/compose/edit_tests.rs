@@ -460,7 +460,7 @@ fn a_varied_service_is_hardened_where_the_user_wrote_each_setting() {
             "networks": {"default": null},
             "ports": [{"mode": "ingress", "host_ip": "127.0.0.1", "target": 443, "published": "8443", "protocol": "tcp"}],
             "security_opt": ["label=type:container_t", "no-new-privileges=true"],
-            "tmpfs": ["/var/tmp:size=100m"],
+            "tmpfs": ["/var/tmp:size=100m,uid=1000,gid=1000"],
             "user": "1000:1000",
             "volumes": [
                 {"type": "tmpfs", "target": "/tmp", "tmpfs": {"size": "104857600"}},

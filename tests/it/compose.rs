@@ -452,8 +452,8 @@ fn several_files() {
     assert_eq!(
         h.service("cache")["tmpfs"],
         serde_json::json!([
-            "/tmp:rw,noexec,nosuid,size=100m,mode=1777",
-            "/var/tmp:rw,noexec,nosuid,size=100m,mode=1777"
+            "/tmp:rw,noexec,nosuid,size=100m,mode=1777,uid=1000,gid=1000",
+            "/var/tmp:rw,noexec,nosuid,size=100m,mode=1777,uid=1000,gid=1000"
         ]),
         "!reset removed /scratch"
     );
@@ -510,7 +510,7 @@ fn long_syntax_volumes_and_ports() {
     assert_eq!(volumes[2]["tmpfs"]["size"], "10485760");
     assert_eq!(
         web["tmpfs"],
-        serde_json::json!(["/var/tmp:rw,noexec,nosuid,size=100m,mode=1777"])
+        serde_json::json!(["/var/tmp:rw,noexec,nosuid,size=100m,mode=1777,uid=1000,gid=1000"])
     );
     assert_eq!(volumes[0]["read_only"], true);
     assert_eq!(web["ports"][0]["mode"], "host");

@@ -110,6 +110,9 @@ pub(crate) fn probe_inside(engine: &Engine, container: &Container) -> BTreeMap<S
 echo "uid=$(id -u)"
 echo "gid=$(id -g)"
 if err=$(touch /tmp/hardrun-probe 2>&1); then echo tmp_write=ok; else echo "tmp_write=$err"; fi
+if err=$(touch /var/tmp/hardrun-probe 2>&1); then echo var_tmp_write=ok; else echo "var_tmp_write=$err"; fi
+echo "tmp_owner=$(stat -c %u:%g /tmp)"
+echo "var_tmp_owner=$(stat -c %u:%g /var/tmp)"
 printf '#!/bin/sh\necho ran\n' > /tmp/hardrun-exec 2>/dev/null && chmod 755 /tmp/hardrun-exec
 if out=$(/tmp/hardrun-exec 2>&1); then echo "tmp_exec=$out"; else echo "tmp_exec=$out"; fi
 echo "tmp_mode=$(stat -c %a /tmp)"
@@ -198,7 +201,15 @@ fn check_profile(expected: &Expected) {
     assert_eq!(inside["uid"], uid, "id -u");
     assert_eq!(inside["gid"], gid, "id -g");
     assert_eq!(inside["tmp_write"], "ok", "/tmp is writable by the user");
+    assert_eq!(
+        inside["var_tmp_write"], "ok",
+        "/var/tmp is writable by the user"
+    );
     if expected.production_controls {
+        // The scratch space belongs to the container's user (`uid=`, `gid=`), whatever the
+        // image's directories are.
+        assert_eq!(inside["tmp_owner"], "1000:1000");
+        assert_eq!(inside["var_tmp_owner"], "1000:1000");
         assert_eq!(inspect["Config"]["User"], "1000:1000");
         for key in ["tmp_mount", "var_tmp_mount"] {
             let mount = &inside[key];
@@ -217,7 +228,7 @@ fn check_profile(expected: &Expected) {
         );
         for path in ["/tmp", "/var/tmp"] {
             assert_eq!(
-                host["Tmpfs"][path], "rw,noexec,nosuid,size=100m,mode=1777",
+                host["Tmpfs"][path], "rw,noexec,nosuid,size=100m,mode=1777,uid=1000,gid=1000",
                 "{host:#}"
             );
         }
