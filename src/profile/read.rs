@@ -301,7 +301,7 @@ pub(crate) fn scalar<'a>(file: &str, node: &'a Node) -> Result<&'a str, ProfileE
     }
 }
 
-fn list(file: &str, node: &Node) -> Result<Vec<String>, ProfileError> {
+pub(crate) fn list(file: &str, node: &Node) -> Result<Vec<String>, ProfileError> {
     match &node.value {
         Value::Seq(items) => items
             .iter()
@@ -316,7 +316,7 @@ fn list(file: &str, node: &Node) -> Result<Vec<String>, ProfileError> {
     }
 }
 
-fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
+pub(crate) fn tmpfs(file: &str, node: &Node) -> Result<Vec<TmpfsParam>, ProfileError> {
     let Value::Seq(items) = &node.value else {
         return Err(ProfileError::invalid(
             file,
