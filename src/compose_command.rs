@@ -68,7 +68,7 @@ pub fn compose(
     let stdin = project_on_stdin(&command)?;
     let (program, model_text) = resolve(&docker, &command, &stdin)?;
     // YAML, not `--format json`: the JSON output drops service-level `x-*` keys (`x-hardrun`).
-    let mut model: Value = serde_saphyr::from_str(&model_text)
+    let mut model: Value = crate::compose::yaml::parse(&model_text)
         .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
     add_named_services(&program, &command, &stdin, &mut model)?;
     let plans = plan_services(&profile, &waivers, &command, &mut model)?;
@@ -317,7 +317,7 @@ fn add_named_services(
             missing.join(", ")
         )
     })?;
-    let extra: Value = serde_saphyr::from_str(&text)
+    let extra: Value = crate::compose::yaml::parse(&text)
         .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
     if let (Some(services), Some(extra)) = (
         model.get_mut("services").and_then(Value::as_object_mut),
@@ -478,7 +478,7 @@ fn verify_project(
         Some(name) => name.to_string_lossy().into_owned(),
         None => {
             let stdin = project_on_stdin(command)?;
-            let model: Value = serde_saphyr::from_str(&resolve(docker, command, &stdin)?.1)
+            let model: Value = crate::compose::yaml::parse(&resolve(docker, command, &stdin)?.1)
                 .map_err(|e| format!("cannot read the model docker compose printed: {e}"))?;
             model
                 .get("name")
