@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hardrun::compose::{edit, service, waiver};
+use hardrun::compose::{edit, service, waiver, yaml};
 use hardrun::docker::command::{DockerCommand, parse};
 use hardrun::docker::invocation::Invocation;
 use hardrun::plan::{Plan, plan};
@@ -35,6 +35,10 @@ use hardrun::profile::{Profile, load};
 use hardrun::rules::{self, Context};
 use hardrun::spec::ContainerSpec;
 use hardrun::waivers::Applied;
+
+#[path = "support/compose_model.rs"]
+mod compose_model;
+use compose_model::compose_model;
 
 /// The hardrun binary cargo built for this bench (release under `cargo bench`).
 const HARDRUN: &str = env!("CARGO_BIN_EXE_hardrun");
@@ -269,106 +273,6 @@ fn pipeline(profile: &Profile, context: &Context, cwd: &Path, argv: &[OsString])
     Outcome { hardened, shown }
 }
 
-/// A resolved project of `services` services, as `docker compose config` (v2.40) prints it:
-/// keys in Compose's order, long syntax everywhere, sizes in bytes, absolute bind sources.
-/// Every service has an image, a command, 5 environment variables, a published port, a bind and
-/// a named volume, networks and labels; some have resource limits (every 4th), a health check
-/// (every 3rd), `depends_on` (every 10th), a restart policy (every 2nd), an `x-hardrun` waiver
-/// (every 25th), and some are already partly hardened (every 5th: `read_only`, `cap_drop: [ALL]`
-/// and a user). Run through `docker compose config` again, it comes back unchanged.
-fn compose_model(services: usize) -> String {
-    let mut y = String::new();
-    let w = &mut y;
-    let _ = writeln!(w, "name: shop\nservices:");
-    for i in 0..services {
-        let name = format!("svc-{i:03}");
-        let port = 8000 + i;
-        let hardened = i % 5 == 0;
-        let _ = writeln!(w, "  {name}:");
-        if hardened {
-            let _ = writeln!(w, "    cap_drop:\n      - ALL");
-        }
-        let _ = writeln!(
-            w,
-            "    command:\n      - serve\n      - --port\n      - \"{port}\""
-        );
-        if i % 10 == 1 {
-            let _ = writeln!(
-                w,
-                "    depends_on:\n      svc-{:03}:\n        condition: service_started\n        required: true",
-                i - 1
-            );
-        }
-        if i % 4 == 0 {
-            let _ = writeln!(
-                w,
-                "    deploy:\n      resources:\n        limits:\n          cpus: 0.5\n          memory: \"268435456\""
-            );
-            if i % 8 == 0 {
-                let _ = writeln!(w, "          pids: 200");
-            }
-        }
-        let _ = writeln!(
-            w,
-            "    environment:\n      APP_ENV: production\n      DB_HOST: db.internal\n      HTTP_PORT: \"{port}\"\n      LOG_LEVEL: info\n      REGION: eu-west-1"
-        );
-        if i % 3 == 0 {
-            let _ = writeln!(
-                w,
-                "    healthcheck:\n      test:\n        - CMD\n        - wget\n        - -qO-\n        - http://localhost:{port}/health\n      timeout: 3s\n      interval: 30s\n      retries: 3"
-            );
-        }
-        let _ = writeln!(
-            w,
-            "    image: registry.example.com/shop/{name}:1.{}.{}",
-            i / 10,
-            i % 10
-        );
-        let _ = writeln!(
-            w,
-            "    labels:\n      com.example.service: {name}\n      com.example.team: team-{}",
-            i % 7
-        );
-        let _ = writeln!(w, "    networks:");
-        if i % 2 == 0 {
-            let _ = writeln!(w, "      backend: null");
-        }
-        let _ = writeln!(w, "      default: null");
-        let _ = writeln!(
-            w,
-            "    ports:\n      - mode: ingress\n        target: {port}\n        published: \"{}\"\n        protocol: tcp",
-            port + 10000
-        );
-        if hardened {
-            let _ = writeln!(w, "    read_only: true");
-        }
-        if i % 2 == 1 {
-            let _ = writeln!(w, "    restart: unless-stopped");
-        }
-        if hardened {
-            let _ = writeln!(w, "    user: 1000:1000");
-        }
-        let _ = writeln!(
-            w,
-            "    volumes:\n      - type: bind\n        source: /srv/shop/{name}/config\n        target: /etc/app\n        read_only: true\n        bind:\n          create_host_path: true\n      - type: volume\n        source: data-{i:03}\n        target: /var/lib/app\n        volume: {{}}"
-        );
-        if i % 25 == 7 {
-            let _ = writeln!(
-                w,
-                "    x-hardrun:\n      allow:\n        - healthcheck\n      reason: no shell nor HTTP client in the image"
-            );
-        }
-    }
-    let _ = writeln!(
-        w,
-        "networks:\n  backend:\n    name: shop_backend\n  default:\n    name: shop_default\nvolumes:"
-    );
-    for i in 0..services {
-        let _ = writeln!(w, "  data-{i:03}:\n    name: shop_data-{i:03}");
-    }
-    y
-}
-
 /// The service names of a model, in its order.
 fn service_names(model: &serde_json::Value) -> Vec<String> {
     model
@@ -423,8 +327,7 @@ fn harden_model(
     context: &Context,
     text: &str,
 ) -> (serde_json::Value, Vec<(String, Plan)>) {
-    let mut model: serde_json::Value =
-        serde_saphyr::from_str(text).expect("the model compose printed");
+    let mut model = yaml::parse(text).expect("the model compose printed");
     let mut plans = Vec::new();
     for name in service_names(&model) {
         let planned = plan_service(profile, context, &model, &name);
@@ -501,8 +404,8 @@ fn compose_config_call(text: &str, (warmup, runs): (usize, usize)) -> Option<Com
         }
         printed = String::from_utf8(output.stdout).expect("UTF-8 from compose");
     }
-    let generated: serde_json::Value = serde_saphyr::from_str(text).expect("the generated model");
-    let resolved: serde_json::Value = serde_saphyr::from_str(&printed).expect("compose's model");
+    let generated = yaml::parse(text).expect("the generated model");
+    let resolved = yaml::parse(&printed).expect("compose's model");
     Some(ComposeCall {
         wall: Stats::of(wall),
         difference: first_difference(&generated, &resolved, ""),
@@ -928,8 +831,17 @@ fn main() {
     // 3. Compose: hardrun's own work on a 200-service model, then compose's call, for scale.
     let compose_text = compose_model(config.compose_services);
     let compose_context = compose_context(&profile);
-    let parsed: serde_json::Value =
-        serde_saphyr::from_str(&compose_text).expect("the generated model parses");
+    let parsed = yaml::parse(&compose_text).expect("the generated model parses");
+    {
+        // hardrun's reader reads the model as serde-saphyr, the reader it replaced, does.
+        let before: serde_json::Value = serde_saphyr::from_str(&compose_text).unwrap();
+        assert_eq!(parsed, before);
+        assert_eq!(
+            parsed.to_string(),
+            before.to_string(),
+            "keys in the same order"
+        );
+    }
     let names = service_names(&parsed);
     assert_eq!(names.len(), config.compose_services);
     let (hardened, compose_plans) = harden_model(&profile, &compose_context, &compose_text);
@@ -959,11 +871,9 @@ fn main() {
     let compose_plans_only = plan_all(&parsed);
     let compose_stages = [
         (
-            "parse (serde_saphyr::from_str)",
+            "parse (compose::yaml::parse)",
             per_iteration(batches, per_batch, || {
-                let value: serde_json::Value =
-                    serde_saphyr::from_str(black_box(&compose_text)).unwrap();
-                black_box(value);
+                black_box(yaml::parse(black_box(&compose_text)).unwrap());
             }),
         ),
         (
@@ -992,15 +902,29 @@ fn main() {
             }),
         ),
     ];
-    // For scale, what parsing could cost at best: the YAML parser's events alone, with no
-    // tree built, and the same model as JSON through serde_json.
+    // For scale: the reader hardrun used before; what parsing could cost at best, the YAML
+    // parser's events alone (as `compose::yaml` asks for them) with no tree built; and the
+    // same model as JSON through serde_json.
     let compose_json = serde_json::to_string(&parsed).expect("the model as JSON");
     let compose_floors = [
+        (
+            "for scale: serde_saphyr::from_str (before)",
+            per_iteration(batches, per_batch, || {
+                let value: serde_json::Value =
+                    serde_saphyr::from_str(black_box(&compose_text)).unwrap();
+                black_box(value);
+            }),
+        ),
         (
             "for scale: YAML events only (granit-parser)",
             per_iteration(batches, per_batch, || {
                 let mut events = 0usize;
-                for event in granit_parser::Parser::new_from_str(black_box(&compose_text)) {
+                let options = granit_parser::options! { emit_comments: false };
+                let parser = granit_parser::Parser::new_from_str_with_options(
+                    black_box(&compose_text),
+                    options,
+                );
+                for event in parser {
                     black_box(event.expect("valid YAML"));
                     events += 1;
                 }

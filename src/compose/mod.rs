@@ -5,7 +5,8 @@
 //! `compose run`); `service` reads a service of the resolved model into a `ContainerSpec`,
 //! `waiver` its `x-hardrun` waiver, `edit` writes a plan back into the model; `limits` and
 //! `run_options` say what a hardened model cannot express and what `compose run` adds. All of
-//! that is pure. `resolve` is the edge: it runs Compose to resolve, validate and run.
+//! that is pure. `yaml` reads what Compose prints. `resolve` is the edge: it runs Compose to resolve,
+//! validate and run.
 
 pub mod command;
 pub mod edit;
@@ -19,3 +20,4 @@ pub mod run_options;
 pub mod service;
 mod value;
 pub mod waiver;
+pub mod yaml;

@@ -86,7 +86,7 @@ pub fn project_name(docker: &Path, command: &ComposeCommand) -> Result<String, S
 /// The model compose printed. YAML, not `--format json`: the JSON output drops service-level
 /// `x-*` keys (`x-hardrun`).
 fn read_model(text: &str) -> Result<Value, String> {
-    serde_saphyr::from_str(text)
+    crate::compose::yaml::parse(text)
         .map_err(|e| format!("cannot read the model docker compose printed: {e}"))
 }
 

@@ -172,12 +172,23 @@ struct At<'a>(&'a str);
 impl At<'_> {
     /// `services.NAME.KEY`.
     fn path(&self, key: &str) -> String {
-        format!("services.{}.{key}", self.0)
+        self.joined(&[key])
     }
 
     /// `services.NAME.KEY=VALUE`.
     fn scalar(&self, key: &str, value: &str) -> String {
-        format!("services.{}.{key}={value}", self.0)
+        self.joined(&[key, "=", value])
+    }
+
+    /// `services.NAME.` and `parts`, in one allocation (origins are made for every value read).
+    fn joined(&self, parts: &[&str]) -> String {
+        let length = parts.iter().map(|part| part.len()).sum::<usize>();
+        let mut origin = String::with_capacity("services..".len() + self.0.len() + length);
+        origin.push_str("services.");
+        origin.push_str(self.0);
+        origin.push('.');
+        parts.iter().for_each(|part| origin.push_str(part));
+        origin
     }
 }
 
@@ -632,8 +643,8 @@ fn ports(s: &Map<String, Value>, at: &At) -> Vec<Sourced<Port>> {
 fn env(s: &Map<String, Value>, at: &At) -> Vec<EnvVar> {
     let variable = |name: String, value: Option<String>| {
         let origin = match value {
-            Some(_) => format!("{}.{name}=***", at.path("environment")),
-            None => format!("{}.{name}", at.path("environment")),
+            Some(_) => at.joined(&["environment.", &name, "=***"]),
+            None => at.joined(&["environment.", &name]),
         };
         EnvVar {
             name,

@@ -23,12 +23,21 @@ pub(super) fn type_name(value: &Value) -> &'static str {
 
 /// Compose's output escapes every `$` as `$$`.
 pub(super) fn unescape(text: &str) -> String {
-    text.replace("$$", "$")
+    // Most text has no `$`: a copy, without `replace`'s searcher.
+    if text.contains('$') {
+        text.replace("$$", "$")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The inverse of `unescape`, for everything written back into the model.
 pub(super) fn escape(text: &str) -> String {
-    text.replace('$', "$$")
+    if text.contains('$') {
+        text.replace('$', "$$")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// A string of the model, escaped.

@@ -182,6 +182,59 @@ fn read_waiver(file: &str, node: &Node) -> Result<Waiver, ProfileError> {
     })
 }
 
+/// The scope of a waiver or an adjustment: `image: REFERENCE` or `service: NAME`.
+pub(crate) fn read_scope(file: &str, key: &Key, value: &Node) -> Result<Scope, ProfileError> {
+    let at = |position: (u64, u64), message: String, help: &str| {
+        ProfileError::invalid(file, position, message, Some(help.to_owned()))
+    };
+    let text = scalar(file, value)?.trim();
+    if key.text == "image" {
+        check_image(text).map_err(|problem| {
+            at(
+                value.at(),
+                format!("invalid image reference '{text}': {problem}"),
+                "write a repository, with or without a tag: `ghcr.io/acme/app` or `ghcr.io/acme/app:1.4`",
+            )
+        })?;
+        return Ok(Scope::Image(text.to_owned()));
+    }
+    if text.is_empty() {
+        return Err(at(
+            value.at(),
+            "the service name is empty".into(),
+            "write the name of a compose service, such as `service: web`",
+        ));
+    }
+    Ok(Scope::Service(text.to_owned()))
+}
+
+/// A reason: a non-empty text.
+pub(crate) fn read_reason(file: &str, value: &Node) -> Result<String, ProfileError> {
+    let text = scalar(file, value)?.trim();
+    if text.is_empty() {
+        return Err(ProfileError::invalid(
+            file,
+            value.at(),
+            "the reason is empty".into(),
+            Some("say why the rule cannot be followed, such as `reason: \"writes to /var/lib/app until v2\"`".into()),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// An expiry: the last day something applies, `YYYY-MM-DD`.
+pub(crate) fn read_expires(file: &str, value: &Node) -> Result<Date, ProfileError> {
+    let text = scalar(file, value)?.trim();
+    Date::parse(text).map_err(|problem| {
+        ProfileError::invalid(
+            file,
+            value.at(),
+            problem,
+            Some("write the last day the waiver applies as YYYY-MM-DD, such as 2027-03-31".into()),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,57 +413,4 @@ mod tests {
             ".hardrun.yaml:2:1: the project file is one YAML document, but a second one starts here\n"
         ));
     }
-}
-
-/// The scope of a waiver or an adjustment: `image: REFERENCE` or `service: NAME`.
-pub(crate) fn read_scope(file: &str, key: &Key, value: &Node) -> Result<Scope, ProfileError> {
-    let at = |position: (u64, u64), message: String, help: &str| {
-        ProfileError::invalid(file, position, message, Some(help.to_owned()))
-    };
-    let text = scalar(file, value)?.trim();
-    if key.text == "image" {
-        check_image(text).map_err(|problem| {
-            at(
-                value.at(),
-                format!("invalid image reference '{text}': {problem}"),
-                "write a repository, with or without a tag: `ghcr.io/acme/app` or `ghcr.io/acme/app:1.4`",
-            )
-        })?;
-        return Ok(Scope::Image(text.to_owned()));
-    }
-    if text.is_empty() {
-        return Err(at(
-            value.at(),
-            "the service name is empty".into(),
-            "write the name of a compose service, such as `service: web`",
-        ));
-    }
-    Ok(Scope::Service(text.to_owned()))
-}
-
-/// A reason: a non-empty text.
-pub(crate) fn read_reason(file: &str, value: &Node) -> Result<String, ProfileError> {
-    let text = scalar(file, value)?.trim();
-    if text.is_empty() {
-        return Err(ProfileError::invalid(
-            file,
-            value.at(),
-            "the reason is empty".into(),
-            Some("say why the rule cannot be followed, such as `reason: \"writes to /var/lib/app until v2\"`".into()),
-        ));
-    }
-    Ok(text.to_owned())
-}
-
-/// An expiry: the last day something applies, `YYYY-MM-DD`.
-pub(crate) fn read_expires(file: &str, value: &Node) -> Result<Date, ProfileError> {
-    let text = scalar(file, value)?.trim();
-    Date::parse(text).map_err(|problem| {
-        ProfileError::invalid(
-            file,
-            value.at(),
-            problem,
-            Some("write the last day the waiver applies as YYYY-MM-DD, such as 2027-03-31".into()),
-        )
-    })
 }

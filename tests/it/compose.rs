@@ -373,6 +373,69 @@ fn harden_fixture(name: &str, root: &[&str], snapshot: &str) -> Option<Hardened>
     })
 }
 
+// --- the model as Compose prints it -------------------------------------------------------
+
+/// Every fixture project, with the root flags of its snapshot tests and the file that holds
+/// what `docker compose config` printed for it.
+const PRINTED: [(&str, &[&str], &str); 14] = [
+    ("anchors", &[], "config.yaml"),
+    ("compliant", &[], "config.yaml"),
+    ("deploy", &[], "config.yaml"),
+    ("dotenv", &[], "config.yaml"),
+    ("extends", &[], "config.yaml"),
+    ("include", &[], "config.yaml"),
+    ("long-syntax", &[], "config.yaml"),
+    (
+        "multi-file",
+        &["-f", "base.yaml", "-f", "override.yaml"],
+        "config.yaml",
+    ),
+    ("multi-service", &[], "config.yaml"),
+    ("partial", &[], "config.yaml"),
+    ("profiles", &[], "config.yaml"),
+    ("profiles", &["--profile", "debug"], "config-debug.yaml"),
+    ("scalars", &[], "config.yaml"),
+    ("waiver", &[], "config.yaml"),
+];
+
+/// What Compose prints for each fixture project reads the same with hardrun's reader
+/// (`compose::yaml`) as with serde-saphyr, and is still what the fixture's captured
+/// `config.yaml` says (captured in `/tmp/fixture/NAME`), which `compose::yaml`'s unit tests
+/// read without Compose.
+#[test]
+fn what_compose_prints_reads_alike_and_is_what_the_fixtures_captured() {
+    for (name, root, captured) in PRINTED {
+        let Some(sandbox) = compose_sandbox() else {
+            return;
+        };
+        copy_fixture(&sandbox, name);
+        let mut args = vec!["compose"];
+        args.extend(root);
+        args.push("config");
+        let out = docker_in(&sandbox, &args, b"");
+        assert!(out.status.success(), "{name}: {}", show(&out));
+        let printed = String::from_utf8(out.stdout).expect("UTF-8 from Compose");
+        let ours = hardrun::compose::yaml::parse(&printed)
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{printed}"));
+        let theirs = parse_yaml(&printed);
+        assert_eq!(ours, theirs, "{name}");
+        assert_eq!(
+            ours.to_string(),
+            theirs.to_string(),
+            "{name}: the order of keys"
+        );
+        let file = fixtures().join(name).join(captured);
+        let expected = fs::read_to_string(&file).expect("the captured output");
+        let here = normalize(&sandbox, &printed).replace("[DIR]", &format!("/tmp/fixture/{name}"));
+        assert_eq!(
+            here,
+            expected,
+            "{} is no longer what `docker compose config` prints",
+            file.display()
+        );
+    }
+}
+
 // --- snapshots and invariants, one fixture each -------------------------------------------
 
 #[test]
