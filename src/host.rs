@@ -100,7 +100,8 @@ pub fn local_daemon_log_driver(endpoint: &engine::Endpoint) -> Option<String> {
     ))
 }
 
-/// The waivers of this invocation: the `--allow` values given, the waivers of the project file
+/// The waivers of this invocation: the `--allow` values given, the waivers and adjustments of
+/// the project file
 /// (the first `.hardrun.yaml` upward from the working directory, up to `/`), and today's date
 /// in UTC, which decides which of them have expired. A project file that cannot be read or
 /// parsed is an error: nothing runs.
@@ -136,7 +137,7 @@ pub fn waivers(allowed: Vec<crate::waivers::Allowed>) -> Result<crate::waivers::
         }
     }
     let project = match found {
-        None => Vec::new(),
+        None => crate::waivers::Project::default(),
         Some(path) => {
             let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
             // Named as the user knows it: `.hardrun.yaml` here, the full path further up.
@@ -150,7 +151,8 @@ pub fn waivers(allowed: Vec<crate::waivers::Allowed>) -> Result<crate::waivers::
     };
     Ok(Waivers {
         allowed,
-        project,
+        project: project.waivers,
+        adjustments: project.adjustments,
         today,
     })
 }

@@ -8,6 +8,7 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod adjustments;
 pub mod audit;
 pub mod cli;
 pub mod cli_plugin;

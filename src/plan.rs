@@ -149,8 +149,17 @@ pub fn plan_within(
     context: &Context,
     limits: &dyn Limits,
 ) -> Plan {
+    // The container's adjustments relax its rules as far as they name.
+    let relax = waivers.relaxation();
+    let adjusted;
+    let rules_of = if relax.is_empty() {
+        profile
+    } else {
+        adjusted = crate::adjustments::adjusted(profile, &relax);
+        &adjusted
+    };
     let mut changes = Vec::new();
-    for setting in &profile.rules {
+    for setting in &rules_of.rules {
         if setting.level == Level::Off {
             continue;
         }
@@ -158,6 +167,15 @@ pub fn plan_within(
         for finding in (setting.rule.assess)(spec, &setting.params, context) {
             changes.push(decide(setting.rule.id, setting.level, waived, finding));
         }
+    }
+    // The adjustments themselves, judged by the profile's deny rules.
+    for adjustment in waivers.adjustments() {
+        changes.extend(crate::adjustments::judged(
+            profile,
+            &adjustment.relax,
+            &adjustment.location,
+            &|id| waivers.covers(id),
+        ));
     }
     crate::scratch::own_scratch(&mut changes, spec, context);
     for change in changes
@@ -312,6 +330,10 @@ fn provenance_labels(profile: &str, plan: &Plan, waivers: &Applied) -> Vec<(Stri
         wanted.push((WAIVED_LABEL.to_owned(), waived));
     }
     wanted.extend(waivers.reason_labels(plan));
+    let relax = waivers.relaxation();
+    if !relax.is_empty() {
+        wanted.push((crate::adjustments::ADJUSTED_LABEL.to_owned(), relax.label()));
+    }
     wanted
 }
 

@@ -62,7 +62,13 @@ pub fn verify(profile: &Profile, spec: &ContainerSpec, context: &Context) -> Vec
                 .collect()
         })
         .unwrap_or_default();
-    let plan = plan::plan(profile, spec, &Applied::recorded(&waived), context);
+    // What adjustments relaxed when it was created applies again.
+    let relax = spec
+        .label(crate::adjustments::ADJUSTED_LABEL)
+        .and_then(crate::adjustments::Relaxation::from_label)
+        .unwrap_or_default();
+    let waivers = Applied::recorded(&waived).and_recorded_relaxation(relax);
+    let plan = plan::plan(profile, spec, &waivers, context);
     let mut verdicts: Vec<Verdict> = Vec::new();
     for change in plan.changes.iter().filter(|c| c.rule != PROVENANCE) {
         let outcome = match change.kind {

@@ -45,14 +45,15 @@ const DEFAULT_CAPS: [&str; 14] = [
 
 const ALL: &str = "ALL";
 
+/// The capabilities added back when the profile names none.
+pub(crate) fn default_add_back() -> Vec<String> {
+    vec!["NET_BIND_SERVICE".to_owned()]
+}
+
 fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
     let wanted_drop = names(params.drop.as_deref().unwrap_or(&[ALL.to_owned()]));
-    let wanted_add = names(
-        params
-            .add
-            .as_deref()
-            .unwrap_or(&["NET_BIND_SERVICE".to_owned()]),
-    );
+    let default_add = default_add_back();
+    let wanted_add = names(params.add.as_deref().unwrap_or(&default_add));
     let allowed = capability_set(&wanted_drop, &wanted_add);
 
     let user_drop: BTreeSet<String> = spec

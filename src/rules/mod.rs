@@ -66,6 +66,9 @@ pub const RULES: &[&Rule] = &[
     &restart_policy::RULE,
 ];
 
+pub(crate) use drop_capabilities::default_add_back;
+pub(crate) use read_only_rootfs::default_scratch;
+
 /// Finds a rule by id.
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|rule| rule.id == id)

@@ -28,16 +28,19 @@ pub const RULE: Rule = Rule {
 const DEFAULT_TMPFS: [&str; 2] = ["/tmp", "/var/tmp"];
 const DEFAULT_TMPFS_OPTIONS: &str = "rw,noexec,nosuid,size=100m,mode=1777";
 
+/// The scratch mounts when the profile names none.
+pub(crate) fn default_scratch() -> Vec<TmpfsParam> {
+    DEFAULT_TMPFS
+        .iter()
+        .map(|path| TmpfsParam {
+            path: (*path).to_owned(),
+            options: DEFAULT_TMPFS_OPTIONS.to_owned(),
+        })
+        .collect()
+}
+
 fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Finding> {
-    let tmpfs = params.tmpfs.clone().unwrap_or_else(|| {
-        DEFAULT_TMPFS
-            .iter()
-            .map(|path| TmpfsParam {
-                path: (*path).to_owned(),
-                options: DEFAULT_TMPFS_OPTIONS.to_owned(),
-            })
-            .collect()
-    });
+    let tmpfs = params.tmpfs.clone().unwrap_or_else(default_scratch);
 
     // Scratch mounts the container lacks; they only ever travel with the read-only root, so a
     // level that keeps a writable root adds none.

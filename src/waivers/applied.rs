@@ -2,8 +2,9 @@
 //! notes `--explain` shows, the reasons written on waived changes (and on the container, for
 //! `verify`), and what an expired waiver means. `plan::plan` applies them. Pure.
 
+use crate::adjustments::{Adjustment, Relaxation};
 use crate::plan::{Change, ChangeKind, PROVENANCE, Plan};
-use crate::waivers::{Allowed, Waiver};
+use crate::waivers::{Allowed, Scope, Waiver};
 
 /// The waivers that concern one container or service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,6 +16,11 @@ pub struct Applied {
     expired: Vec<Waiver>,
     /// Rules waived by a record of their own (`x-hardrun`, a container's labels).
     recorded: Vec<String>,
+    /// Project adjustments whose scope covers it and that have not expired, or the relaxation
+    /// recorded on a container.
+    adjustments: Vec<Adjustment>,
+    /// Project adjustments whose scope covers it but that have expired.
+    expired_adjustments: Vec<Adjustment>,
 }
 
 impl Applied {
@@ -27,8 +33,44 @@ impl Applied {
             allowed,
             waivers,
             expired,
-            recorded: Vec::new(),
+            ..Applied::default()
         }
+    }
+
+    /// These waivers and the adjustments that concern the container.
+    pub(super) fn with_adjustments(
+        mut self,
+        adjustments: Vec<Adjustment>,
+        expired: Vec<Adjustment>,
+    ) -> Applied {
+        self.adjustments = adjustments;
+        self.expired_adjustments = expired;
+        self
+    }
+
+    /// These waivers and the relaxation recorded on a container (`io.hardrun.adjusted`), for
+    /// `verify`.
+    pub fn and_recorded_relaxation(mut self, relax: Relaxation) -> Applied {
+        if !relax.is_empty() {
+            self.adjustments.push(Adjustment {
+                scope: Scope::Image(String::new()),
+                reason: "recorded on the container".into(),
+                expires: None,
+                location: crate::adjustments::ADJUSTED_LABEL.into(),
+                relax,
+            });
+        }
+        self
+    }
+
+    /// The adjustments in force, merged into one relaxation.
+    pub fn relaxation(&self) -> Relaxation {
+        Relaxation::merged(self.adjustments.iter().map(|a| &a.relax))
+    }
+
+    /// The adjustments in force.
+    pub fn adjustments(&self) -> &[Adjustment] {
+        &self.adjustments
     }
 
     /// No waiver at all.
@@ -105,6 +147,28 @@ impl Applied {
                 waiver.scope,
                 waiver.expires.expect("an expired waiver has a date"),
                 waiver.location()
+            ));
+        }
+        for adjustment in &self.adjustments {
+            let until = adjustment
+                .expires
+                .map(|date| format!(" until {date}"))
+                .unwrap_or_default();
+            for (rule, what) in adjustment.relax.described() {
+                notes.push(format!(
+                    "adjusted: {rule}: {what} for {}{until}: {} ({})",
+                    adjustment.scope, adjustment.reason, adjustment.location
+                ));
+            }
+        }
+        for adjustment in &self.expired_adjustments {
+            notes.push(format!(
+                "adjustment for {} expired on {} ({}): not applied",
+                adjustment.scope,
+                adjustment
+                    .expires
+                    .expect("an expired adjustment has a date"),
+                adjustment.location
             ));
         }
         notes
@@ -231,6 +295,7 @@ mod tests {
                 line: 2,
                 column: 5,
             }],
+            adjustments: Vec::new(),
             today: date("2026-06-15"),
         }
     }

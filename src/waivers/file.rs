@@ -3,6 +3,7 @@
 //! span-carrying `profile::raw` tree, so every mistake has its line and column. Pure: the file
 //! is found and read by `host::waivers`.
 
+use crate::adjustments::{Adjustment, read_adjustments};
 use crate::profile::ProfileError;
 use crate::profile::raw::{self, Key, Node, Value};
 use crate::profile::read::{help_for, scalar};
@@ -14,16 +15,23 @@ use crate::waivers::{Date, Scope, Waiver};
 pub const FILE_NAME: &str = ".hardrun.yaml";
 
 /// The keys of the project file.
-const TOP_KEYS: [&str; 1] = ["waivers"];
+const TOP_KEYS: [&str; 2] = ["waivers", "adjustments"];
 
 /// The keys of one waiver.
 const WAIVER_KEYS: [&str; 5] = ["rule", "image", "service", "reason", "expires"];
 
+/// What the project file holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    pub waivers: Vec<Waiver>,
+    pub adjustments: Vec<Adjustment>,
+}
+
 /// Parses the project file's text. `file` names it in errors (`file:line:column: …`).
-pub fn parse(file: &str, text: &str) -> Result<Vec<Waiver>, ProfileError> {
+pub fn parse(file: &str, text: &str) -> Result<Project, ProfileError> {
     let root = raw::parse(text).map_err(|error| yaml_error(file, &error))?;
     let entries = match &root.value {
-        Value::Null => return Ok(Vec::new()),
+        Value::Null => return Ok(Project::default()),
         Value::Map(entries) => entries,
         other => {
             return Err(ProfileError::invalid(
@@ -34,21 +42,26 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Waiver>, ProfileError> {
             ));
         }
     };
-    let mut waivers = Vec::new();
+    let mut project = Project::default();
     for (key, value) in entries {
         match key.text.as_str() {
-            "waivers" => waivers = read_waivers(file, value)?,
+            "waivers" => project.waivers = read_waivers(file, value)?,
+            "adjustments" => project.adjustments = read_adjustments(file, value)?,
             other => {
                 return Err(ProfileError::invalid(
                     file,
                     key.at(),
                     format!("unknown key '{other}'"),
-                    Some(help_for(other, TOP_KEYS, "the project file takes: waivers")),
+                    Some(help_for(
+                        other,
+                        TOP_KEYS,
+                        "the project file takes: waivers, adjustments",
+                    )),
                 ));
             }
         }
     }
-    Ok(waivers)
+    Ok(project)
 }
 
 const SHAPE_HELP: &str = "write `waivers:` followed by items such as `- {rule: no-privileged, image: REPOSITORY, reason: \"why\"}`";
@@ -239,12 +252,16 @@ pub(crate) fn read_expires(file: &str, value: &Node) -> Result<Date, ProfileErro
 mod tests {
     use super::*;
 
+    fn waivers_of(file: &str, text: &str) -> Result<Vec<Waiver>, ProfileError> {
+        parse(file, text).map(|project| project.waivers)
+    }
+
     fn date(text: &str) -> Date {
         Date::parse(text).expect("a valid date")
     }
 
     fn error(text: &str) -> String {
-        parse(".hardrun.yaml", text)
+        waivers_of(".hardrun.yaml", text)
             .expect_err("should not parse")
             .to_string()
     }
@@ -260,7 +277,7 @@ mod tests {
 ";
     #[test]
     fn the_example_parses_with_positions() {
-        let waivers = parse(".hardrun.yaml", EXAMPLE).unwrap();
+        let waivers = waivers_of(".hardrun.yaml", EXAMPLE).unwrap();
         assert_eq!(
             waivers,
             [
@@ -293,15 +310,15 @@ mod tests {
 
     #[test]
     fn an_empty_file_or_list_has_no_waivers() {
-        assert_eq!(parse("f", ""), Ok(vec![]));
-        assert_eq!(parse("f", "# nothing yet\n"), Ok(vec![]));
-        assert_eq!(parse("f", "waivers:\n"), Ok(vec![]));
-        assert_eq!(parse("f", "waivers: []\n"), Ok(vec![]));
+        assert_eq!(waivers_of("f", ""), Ok(vec![]));
+        assert_eq!(waivers_of("f", "# nothing yet\n"), Ok(vec![]));
+        assert_eq!(waivers_of("f", "waivers:\n"), Ok(vec![]));
+        assert_eq!(waivers_of("f", "waivers: []\n"), Ok(vec![]));
     }
 
     #[test]
-    fn flow_style_and_quoted_dates_parse() {
-        let waivers = parse(
+    fn flow_style_and_quoted_dates_waivers_of() {
+        let waivers = waivers_of(
             "f",
             "waivers: [{rule: pids-limit, image: nginx, reason: x, expires: '2028-02-29'}]\n",
         )

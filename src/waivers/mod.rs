@@ -14,16 +14,18 @@
 mod allow;
 mod applied;
 mod date;
-mod file;
+pub(crate) mod file;
 mod image;
 
 pub use allow::{parse_allow, requires_reason};
 pub use applied::Applied;
 pub use date::{Date, days_in_month, is_leap_year};
-pub use file::{FILE_NAME, parse};
+pub use file::{FILE_NAME, Project, parse};
 pub use image::image_matches;
 
 use std::fmt;
+
+use crate::adjustments::Adjustment;
 
 /// What a project waiver covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,12 +88,14 @@ pub struct Allowed {
     pub reason: Option<String>,
 }
 
-/// Every waiver an invocation knows of: its `--allow` values, the project file's waivers, and
-/// the date that decides which of those have expired.
+/// Every waiver an invocation knows of: its `--allow` values, the project file's waivers and
+/// adjustments, and the date that decides which of those have expired.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waivers {
     pub allowed: Vec<Allowed>,
     pub project: Vec<Waiver>,
+    /// The project file's adjustments (`adjustments`), narrower than a waiver.
+    pub adjustments: Vec<Adjustment>,
     pub today: Date,
 }
 
@@ -101,6 +105,7 @@ impl Waivers {
         Waivers {
             allowed,
             project: Vec::new(),
+            adjustments: Vec::new(),
             today,
         }
     }
@@ -124,7 +129,14 @@ impl Waivers {
             .filter(|w| w.scope.covers(service, image))
             .cloned()
             .partition(|w| w.expired(self.today));
+        let (expired_adjustments, adjustments) = self
+            .adjustments
+            .iter()
+            .filter(|a| a.scope.covers(service, image))
+            .cloned()
+            .partition(|a| a.expired(self.today));
         Applied::new(self.allowed.clone(), waivers, expired)
+            .with_adjustments(adjustments, expired_adjustments)
     }
 }
 #[cfg(test)]
@@ -143,6 +155,7 @@ mod tests {
                 line: 2,
                 column: 5,
             }],
+            adjustments: Vec::new(),
             today: Date::parse("2026-06-15").unwrap(),
         }
     }

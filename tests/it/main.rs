@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods)] // tests and benchmarks drive processes and files
 
 mod acceptance;
+mod adjustments;
 mod cli;
 mod compose;
 mod dry_run;
