@@ -20,6 +20,8 @@ pub mod deliver;
 pub mod docker;
 pub mod engine;
 pub mod exec;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod host;
 pub mod inspect;
 #[cfg(test)]
