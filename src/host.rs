@@ -153,6 +153,7 @@ pub fn waivers(allowed: Vec<crate::waivers::Allowed>) -> Result<crate::waivers::
         allowed,
         project: project.waivers,
         adjustments: project.adjustments,
+        catalogue: false,
         today,
     })
 }

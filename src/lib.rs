@@ -10,6 +10,7 @@
 
 pub mod adjustments;
 pub mod audit;
+pub mod catalogue;
 pub mod cli;
 pub mod cli_plugin;
 pub mod commands;

@@ -14,7 +14,7 @@
 
 mod read;
 
-pub use read::read_adjustments;
+pub use read::{Kind, read_adjustments};
 
 use std::fmt;
 
@@ -52,6 +52,8 @@ pub struct Adjustment {
     pub expires: Option<Date>,
     /// Where it is written (`file:line:column`), for messages.
     pub location: String,
+    /// Where the catalogue learned what the image needs.
+    pub source: Option<String>,
     pub relax: Relaxation,
 }
 

@@ -23,8 +23,9 @@ use crate::waivers::Scope;
 use crate::waivers::file::{read_expires, read_reason, read_scope};
 
 /// The keys of one adjustment.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "image",
+    "source",
     "service",
     "reason",
     "expires",
@@ -37,11 +38,27 @@ const KEYS: [&str; 9] = [
 
 const SHAPE_HELP: &str = "write `adjustments:` followed by items such as `- {image: nginx, reason: \"why\", writable: [/var/lib/nginx]}`";
 
+/// How strictly an adjustment is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A project's: it must relax something.
+    Project,
+    /// The catalogue's: an entry may record that an image needs nothing.
+    Catalogue,
+}
+
 /// Reads the `adjustments:` list. `file` names the file in errors and locations.
-pub fn read_adjustments(file: &str, node: &Node) -> Result<Vec<Adjustment>, ProfileError> {
+pub fn read_adjustments(
+    file: &str,
+    node: &Node,
+    kind: Kind,
+) -> Result<Vec<Adjustment>, ProfileError> {
     match &node.value {
         Value::Null => Ok(Vec::new()),
-        Value::Seq(items) => items.iter().map(|item| read_one(file, item)).collect(),
+        Value::Seq(items) => items
+            .iter()
+            .map(|item| read_one(file, item, kind))
+            .collect(),
         other => Err(ProfileError::invalid(
             file,
             node.at(),
@@ -51,7 +68,7 @@ pub fn read_adjustments(file: &str, node: &Node) -> Result<Vec<Adjustment>, Prof
     }
 }
 
-fn read_one(file: &str, node: &Node) -> Result<Adjustment, ProfileError> {
+fn read_one(file: &str, node: &Node, kind: Kind) -> Result<Adjustment, ProfileError> {
     let at = |position: (u64, u64), message: String, help: &str| {
         ProfileError::invalid(file, position, message, Some(help.to_owned()))
     };
@@ -68,6 +85,7 @@ fn read_one(file: &str, node: &Node) -> Result<Adjustment, ProfileError> {
     let mut scope: Option<(&Key, Scope)> = None;
     let mut reason = None;
     let mut expires = None;
+    let mut source = None;
     let mut relax = Relaxation::default();
     for (key, value) in fields {
         match key.text.as_str() {
@@ -86,6 +104,7 @@ fn read_one(file: &str, node: &Node) -> Result<Adjustment, ProfileError> {
             }
             "reason" => reason = Some(read_reason(file, value)?),
             "expires" => expires = Some(read_expires(file, value)?),
+            "source" => source = Some(scalar(file, value)?.trim().to_owned()),
             "writable" => relax.writable = tmpfs(file, value)?,
             "capabilities" => {
                 for (index, name) in list(file, value)?.iter().enumerate() {
@@ -151,7 +170,7 @@ fn read_one(file: &str, node: &Node) -> Result<Adjustment, ProfileError> {
                     &help_for(
                         other,
                         KEYS,
-                        "an adjustment takes: image or service, reason, expires, writable, capabilities, user, pids, memory",
+                        "an adjustment takes: image or service, reason, expires, source, writable, capabilities, user, pids, memory",
                     ),
                 ));
             }
@@ -171,7 +190,7 @@ fn read_one(file: &str, node: &Node) -> Result<Adjustment, ProfileError> {
             "add `reason: \"what the container needs and why\"`",
         ));
     };
-    if relax.is_empty() {
+    if relax.is_empty() && kind == Kind::Project {
         return Err(at(
             node.at(),
             format!("the adjustment for {scope} relaxes nothing"),
@@ -183,6 +202,7 @@ fn read_one(file: &str, node: &Node) -> Result<Adjustment, ProfileError> {
         reason,
         expires,
         location: format!("{file}:{}:{}", node.line, node.column),
+        source,
         relax,
     })
 }

@@ -23,7 +23,7 @@ fn read(text: &str) -> Result<Vec<Adjustment>, String> {
     let raw::Value::Map(entries) = &root.value else {
         return Err("not a mapping".into());
     };
-    read_adjustments(".hardrun.yaml", &entries[0].1).map_err(|e| e.to_string())
+    read_adjustments(".hardrun.yaml", &entries[0].1, Kind::Project).map_err(|e| e.to_string())
 }
 
 fn production() -> Profile {

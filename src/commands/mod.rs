@@ -38,9 +38,12 @@ pub fn allowed(options: &Cli, profile: &Profile) -> Result<Vec<Allowed>, String>
     waivers::parse_allow(&options.allow, profile)
 }
 
-/// Every waiver of this invocation: `--allow`, and the project file found from here.
+/// Every waiver of this invocation: `--allow`, the project file found from here, and the
+/// catalogue of known images unless the profile turns it off.
 pub fn waivers(options: &Cli, profile: &Profile) -> Result<Waivers, String> {
-    crate::host::waivers(allowed(options, profile)?)
+    let mut waivers = crate::host::waivers(allowed(options, profile)?)?;
+    waivers.catalogue = profile.catalogue;
+    Ok(waivers)
 }
 
 /// The value docker (or compose) gives `-e NAME`: this process's environment, which the handoff

@@ -28,6 +28,8 @@ pub struct Profile {
     pub extends: Vec<String>,
     /// Every rule of the registry, in registry order; rules the profile does not name are `off`.
     pub rules: Vec<RuleSetting>,
+    /// Whether the catalogue of known images applies (`catalogue: off` turns it off).
+    pub catalogue: bool,
 }
 
 impl Profile {
@@ -220,6 +222,10 @@ fn merge(name: String, source: String, docs: Vec<(String, String, ProfileDoc)>) 
         .find_map(|(_, _, doc)| doc.description.clone())
         .unwrap_or_default();
     let extends = docs.iter().skip(1).map(|(n, _, _)| n.clone()).collect();
+    let catalogue = docs
+        .iter()
+        .find_map(|(_, _, doc)| doc.catalogue)
+        .unwrap_or(true);
     for (_, _, doc) in docs.into_iter().rev() {
         for entry in doc.rules {
             let setting = rules
@@ -238,6 +244,7 @@ fn merge(name: String, source: String, docs: Vec<(String, String, ProfileDoc)>) 
         source,
         extends,
         rules,
+        catalogue,
     }
 }
 
@@ -281,6 +288,9 @@ impl fmt::Display for Profile {
             writeln!(f, "# resolved through: {}", self.extends.join(" -> "))?;
         }
         writeln!(f, "description: {:?}", self.description)?;
+        if !self.catalogue {
+            writeln!(f, "catalogue: off")?;
+        }
         writeln!(f, "rules:")?;
         for setting in &self.rules {
             let params = render_params(&setting.params);

@@ -15,6 +15,8 @@ pub struct ProfileDoc {
     /// The profile named by `extends`, positioned at the name.
     pub extends: Option<Key>,
     pub rules: Vec<RuleEntry>,
+    /// `catalogue: on|off`: whether the catalogue of known images applies.
+    pub catalogue: Option<bool>,
 }
 
 /// A rule as one profile file sets it; absent parts come from the profile it extends.
@@ -25,7 +27,7 @@ pub struct RuleEntry {
     pub params: Params,
 }
 
-const TOP_KEYS: [&str; 3] = ["description", "extends", "rules"];
+const TOP_KEYS: [&str; 4] = ["description", "extends", "rules", "catalogue"];
 
 /// Reads a parsed profile. `file` names it in errors.
 pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
@@ -39,6 +41,7 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
                 description: None,
                 extends: None,
                 rules: vec![],
+                catalogue: None,
             });
         }
         other => {
@@ -53,6 +56,7 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
         description: None,
         extends: None,
         rules: Vec::new(),
+        catalogue: None,
     };
     for (key, value) in entries {
         match key.text.as_str() {
@@ -65,6 +69,19 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
                 })
             }
             "rules" => doc.rules = read_rules(file, value)?,
+            "catalogue" => {
+                doc.catalogue = Some(match scalar(file, value)? {
+                    "on" | "true" => true,
+                    "off" | "false" => false,
+                    other => {
+                        return Err(at(
+                            value.at(),
+                            format!("invalid catalogue setting '{other}'"),
+                            Some("write `catalogue: on` or `catalogue: off`".into()),
+                        ));
+                    }
+                })
+            }
             other => {
                 return Err(at(
                     key.at(),
@@ -72,7 +89,7 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
                     Some(help_for(
                         other,
                         TOP_KEYS.iter().copied(),
-                        "the keys are: description, extends, rules",
+                        "the keys are: description, extends, rules, catalogue",
                     )),
                 ));
             }

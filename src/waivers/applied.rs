@@ -57,6 +57,7 @@ impl Applied {
                 reason: "recorded on the container".into(),
                 expires: None,
                 location: crate::adjustments::ADJUSTED_LABEL.into(),
+                source: None,
                 relax,
             });
         }
@@ -154,9 +155,21 @@ impl Applied {
                 .expires
                 .map(|date| format!(" until {date}"))
                 .unwrap_or_default();
-            for (rule, what) in adjustment.relax.described() {
+            let source = adjustment
+                .source
+                .as_ref()
+                .map(|s| format!("; source: {s}"))
+                .unwrap_or_default();
+            let described = adjustment.relax.described();
+            if described.is_empty() {
                 notes.push(format!(
-                    "adjusted: {rule}: {what} for {}{until}: {} ({})",
+                    "adjusted: nothing for {}: {} ({}{source})",
+                    adjustment.scope, adjustment.reason, adjustment.location
+                ));
+            }
+            for (rule, what) in described {
+                notes.push(format!(
+                    "adjusted: {rule}: {what} for {}{until}: {} ({}{source})",
                     adjustment.scope, adjustment.reason, adjustment.location
                 ));
             }
@@ -296,6 +309,7 @@ mod tests {
                 column: 5,
             }],
             adjustments: Vec::new(),
+            catalogue: false,
             today: date("2026-06-15"),
         }
     }

@@ -3,7 +3,7 @@
 //! span-carrying `profile::raw` tree, so every mistake has its line and column. Pure: the file
 //! is found and read by `host::waivers`.
 
-use crate::adjustments::{Adjustment, read_adjustments};
+use crate::adjustments::{Adjustment, Kind as AdjustmentKind, read_adjustments};
 use crate::profile::ProfileError;
 use crate::profile::raw::{self, Key, Node, Value};
 use crate::profile::read::{help_for, scalar};
@@ -46,7 +46,9 @@ pub fn parse(file: &str, text: &str) -> Result<Project, ProfileError> {
     for (key, value) in entries {
         match key.text.as_str() {
             "waivers" => project.waivers = read_waivers(file, value)?,
-            "adjustments" => project.adjustments = read_adjustments(file, value)?,
+            "adjustments" => {
+                project.adjustments = read_adjustments(file, value, AdjustmentKind::Project)?
+            }
             other => {
                 return Err(ProfileError::invalid(
                     file,

@@ -96,6 +96,8 @@ pub struct Waivers {
     pub project: Vec<Waiver>,
     /// The project file's adjustments (`adjustments`), narrower than a waiver.
     pub adjustments: Vec<Adjustment>,
+    /// Whether the catalogue of known images adds its adjustments (the profile's `catalogue`).
+    pub catalogue: bool,
     pub today: Date,
 }
 
@@ -106,6 +108,7 @@ impl Waivers {
             allowed,
             project: Vec::new(),
             adjustments: Vec::new(),
+            catalogue: false,
             today,
         }
     }
@@ -129,11 +132,20 @@ impl Waivers {
             .filter(|w| w.scope.covers(service, image))
             .cloned()
             .partition(|w| w.expired(self.today));
-        let (expired_adjustments, adjustments) = self
-            .adjustments
-            .iter()
-            .filter(|a| a.scope.covers(service, image))
-            .cloned()
+        // The catalogue's first, so that the project's own adjustments have the last word.
+        let catalogue = if self.catalogue {
+            crate::catalogue::for_image(image)
+        } else {
+            Vec::new()
+        };
+        let (expired_adjustments, adjustments) = catalogue
+            .into_iter()
+            .chain(
+                self.adjustments
+                    .iter()
+                    .filter(|a| a.scope.covers(service, image))
+                    .cloned(),
+            )
             .partition(|a| a.expired(self.today));
         Applied::new(self.allowed.clone(), waivers, expired)
             .with_adjustments(adjustments, expired_adjustments)
@@ -156,6 +168,7 @@ mod tests {
                 column: 5,
             }],
             adjustments: Vec::new(),
+            catalogue: false,
             today: Date::parse("2026-06-15").unwrap(),
         }
     }

@@ -23,9 +23,13 @@ fn tmpfs_of(words: &[String]) -> Vec<String> {
 
 #[test]
 fn an_adjustment_adds_owned_writable_paths_and_capabilities_for_its_image_only() {
+    // Images the catalogue does not know, so only the project's adjustment applies.
     let sandbox = Sandbox::new();
-    sandbox.write(".hardrun.yaml", NGINX);
-    let out = sandbox.run(["--profile", "production", "run", "-d", "nginx:1.27"]);
+    sandbox.write(
+        ".hardrun.yaml",
+        &NGINX.replace("image: nginx", "image: shop/web"),
+    );
+    let out = sandbox.run(["--profile", "production", "run", "-d", "shop/web:1.27"]);
     out.assert_code(0);
     let words = out.docker_words();
     let tmpfs = tmpfs_of(&words);
@@ -60,7 +64,7 @@ fn an_adjustment_adds_owned_writable_paths_and_capabilities_for_its_image_only()
         "{out}"
     );
     // Another image gets none of it.
-    let other = sandbox.run(["--profile", "production", "run", "-d", "redis:7.2"]);
+    let other = sandbox.run(["--profile", "production", "run", "-d", "shop/api:7.2"]);
     other.assert_code(0);
     assert_eq!(tmpfs_of(&other.docker_words()).len(), 2, "{other}");
 }
