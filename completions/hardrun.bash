@@ -16,6 +16,9 @@ _hardrun() {
             ",$1")
                 cmd="hardrun"
                 ;;
+            hardrun,check)
+                cmd="hardrun__subcmd__check"
+                ;;
             hardrun,completions)
                 cmd="hardrun__subcmd__completions"
                 ;;
@@ -41,7 +44,7 @@ _hardrun() {
 
     case "${cmd}" in
         hardrun)
-            opts="-h -V --profile --allow --dry-run --explain --verify --no-audit --format --help --version profiles rules verify completions"
+            opts="-h -V --profile --allow --dry-run --explain --verify --no-audit --format --help --version profiles rules verify check completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -57,6 +60,36 @@ _hardrun() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hardrun__subcmd__check)
+            opts="-h --format --fail-on --baseline --write-baseline --fix --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "low medium high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -37,6 +37,7 @@ complete -c hardrun -n "__fish_hardrun_needs_command" -s V -l version -d 'Print 
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "profiles" -d 'List the profiles, or show one resolved through `extends`'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "rules" -d 'List the rules, or show one rule\'s documentation'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "verify" -d 'Check running containers against a profile (default: the profile recorded on each)'
+complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "check" -d 'Audit compose files, Dockerfiles and the docker run lines of scripts, Makefiles and CI YAML against the profile, for CI'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -f -a "list" -d 'List the available profiles'
@@ -49,4 +50,15 @@ complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -l format -d 'Ou
 json\t''"
 complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -l project -d 'Check the running containers of this compose project' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c hardrun -n "__fish_hardrun_using_subcommand check" -l format -d 'Output format' -r -f -a "text\t''
+json\t''
+sarif\t''"
+complete -c hardrun -n "__fish_hardrun_using_subcommand check" -l fail-on -d 'Fail (exit 1) on findings of this severity or above (default: what the profile refuses)' -r -f -a "low\t''
+medium\t''
+high\t''
+critical\t''"
+complete -c hardrun -n "__fish_hardrun_using_subcommand check" -l baseline -d 'Accept the findings of this baseline file: fail only on new ones' -r -F
+complete -c hardrun -n "__fish_hardrun_using_subcommand check" -l write-baseline -d 'Write every finding into this baseline file' -r -F
+complete -c hardrun -n "__fish_hardrun_using_subcommand check" -l fix -d 'Print the fixes as a unified diff (an override file for compose, lines for Dockerfiles); no file is changed'
+complete -c hardrun -n "__fish_hardrun_using_subcommand check" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand completions" -s h -l help -d 'Print help'

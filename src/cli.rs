@@ -20,8 +20,8 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Harden every `docker run` with a named profile, explain each change, then hand off to docker.",
     long_about = None,
     disable_help_subcommand = true,
-    override_usage = "hardrun [OPTIONS] <DOCKER COMMAND>...\n       hardrun [OPTIONS] verify [CONTAINER]...\n       hardrun [OPTIONS] profiles [list|show NAME]\n       hardrun rules [ID]\n       hardrun completions <SHELL>",
-    after_help = "DOCKER COMMAND:\n  Any docker command line, as you would type it after `docker`. `run`, `create`, `container run` and\n  `container create` are hardened with the profile; every other command is handed to docker unchanged.\n  hardrun's options stop at the first word that is not one of them, or at `--`.\n\nEXAMPLES:\n  hardrun --dry-run run --rm -p 8080:80 nginx:1.27\n  hardrun --profile production --explain run -d --name web nginx:1.27\n  alias docker='hardrun --'\n\nEXIT STATUS:\n  docker's own status after the handoff; 125 refused by the profile or a command line hardrun cannot\n  read with certainty; 2 a usage or profile error; 126/127 docker not executable / not found.\n  verify: 0 every rule passes, 1 a rule fails, 2 a container could not be evaluated."
+    override_usage = "hardrun [OPTIONS] <DOCKER COMMAND>...\n       hardrun [OPTIONS] verify [CONTAINER]...\n       hardrun [OPTIONS] check [--format text|json|sarif] [PATH]...\n       hardrun [OPTIONS] profiles [list|show NAME]\n       hardrun rules [ID]\n       hardrun completions <SHELL>",
+    after_help = "DOCKER COMMAND:\n  Any docker command line, as you would type it after `docker`. `run`, `create`, `container run` and\n  `container create` are hardened with the profile; every other command is handed to docker unchanged.\n  hardrun's options stop at the first word that is not one of them, or at `--`.\n\nEXAMPLES:\n  hardrun --dry-run run --rm -p 8080:80 nginx:1.27\n  hardrun --profile production --explain run -d --name web nginx:1.27\n  alias docker='hardrun --'\n\nEXIT STATUS:\n  docker's own status after the handoff; 125 refused by the profile or a command line hardrun cannot\n  read with certainty; 2 a usage or profile error; 126/127 docker not executable / not found.\n  verify: 0 every rule passes, 1 a rule fails, 2 a container could not be evaluated.\n  check: 0 nothing fails, 1 a finding fails (--fail-on, else what the profile refuses), 2 a file could not be evaluated."
 )]
 pub struct Cli {
     /// Profile to apply: a built-in name, a name in ./.hardrun/profiles or ~/.config/hardrun/profiles, or a YAML path
@@ -63,6 +63,35 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// `check --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub fn severity(self) -> crate::rules::Severity {
+        use crate::rules::Severity;
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
 /// hardrun's own subcommands. Any other word starts a docker command.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
@@ -90,6 +119,26 @@ pub enum Command {
         /// Container names or ids; all running containers when none is given
         containers: Vec<String>,
     },
+    /// Audit compose files, Dockerfiles and the docker run lines of scripts, Makefiles and CI YAML against the profile, for CI
+    Check {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Fail (exit 1) on findings of this severity or above (default: what the profile refuses)
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+        /// Accept the findings of this baseline file: fail only on new ones
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<std::path::PathBuf>,
+        /// Write every finding into this baseline file
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<std::path::PathBuf>,
+        /// Print the fixes as a unified diff (an override file for compose, lines for Dockerfiles); no file is changed
+        #[arg(long)]
+        fix: bool,
+        /// Files or directories (default: the working directory, honouring .gitignore)
+        paths: Vec<std::path::PathBuf>,
+    },
     /// Print a shell completion script
     Completions {
         /// Shell to generate for
@@ -110,7 +159,7 @@ pub enum ProfilesAction {
 }
 
 /// The names of hardrun's own subcommands.
-pub const SUBCOMMANDS: [&str; 4] = ["profiles", "rules", "verify", "completions"];
+pub const SUBCOMMANDS: [&str; 5] = ["profiles", "rules", "verify", "check", "completions"];
 
 /// hardrun's options: long name and whether it takes a value. `--help` and `--version` are
 /// hardrun's only when hardrun runs under its own name.

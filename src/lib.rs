@@ -11,6 +11,7 @@
 pub mod adjustments;
 pub mod audit;
 pub mod catalogue;
+pub mod check;
 pub mod cli;
 pub mod cli_plugin;
 pub mod commands;
@@ -184,6 +185,26 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
             );
         }
         Command::Profiles { action } => commands::profiles::run(options, action.as_ref())?,
+        Command::Check {
+            format,
+            fail_on,
+            baseline,
+            write_baseline,
+            fix,
+            paths,
+        } => {
+            return commands::check::run(
+                options,
+                &commands::check::Options {
+                    paths,
+                    format: *format,
+                    fail_on: fail_on.map(cli::FailOn::severity),
+                    baseline: baseline.as_deref(),
+                    write_baseline: write_baseline.as_deref(),
+                    fix: *fix,
+                },
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 //! waivers, and what they read of this process's environment. This is the edge.
 
 pub mod build;
+pub mod check;
 pub mod completions;
 pub mod compose;
 pub mod exec;
