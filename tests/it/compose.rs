@@ -58,7 +58,7 @@ pub(crate) fn docker_config() -> Option<PathBuf> {
 
 /// The real docker, once `docker compose version` says v2; `None` (loudly) without it, a
 /// failure under `.ci/run`.
-fn compose_docker() -> Option<&'static Path> {
+pub(crate) fn compose_docker() -> Option<&'static Path> {
     static DOCKER: OnceLock<Option<PathBuf>> = OnceLock::new();
     DOCKER
         .get_or_init(|| {

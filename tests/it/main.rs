@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod adjustments;
+mod check;
 mod cli;
 mod compose;
 mod dry_run;
