@@ -28,6 +28,7 @@ pub mod host;
 pub mod inspect;
 #[cfg(test)]
 mod invariants;
+pub mod kube;
 pub mod plan;
 pub mod profile;
 pub mod report;

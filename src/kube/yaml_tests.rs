@@ -1,0 +1,149 @@
+use super::*;
+
+#[test]
+fn a_stream_is_split_at_its_document_markers_with_comments_kept() {
+    let text = "# leading\napiVersion: v1\nkind: A\n---\nkind: B\n# between\n--- {kind: C}\n...\n# trailing\n";
+    let documents = parse_stream(text).unwrap();
+    let texts: Vec<&str> = documents.iter().map(|d| d.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "# leading\napiVersion: v1\nkind: A\n",
+            "---\nkind: B\n# between\n",
+            "--- {kind: C}\n...\n",
+            "# trailing\n"
+        ]
+    );
+    assert_eq!(texts.concat(), text);
+    let lines: Vec<u64> = documents.iter().map(|d| d.first_line).collect();
+    assert_eq!(lines, [1, 4, 7, 9]);
+    let kind = documents[1].root.as_ref().unwrap().entry("kind").unwrap().0;
+    assert_eq!((kind.line, kind.column), (5, 1));
+    assert_eq!(
+        documents[2]
+            .root
+            .as_ref()
+            .unwrap()
+            .get("kind")
+            .unwrap()
+            .line,
+        7
+    );
+    assert!(documents[3].root.is_none());
+}
+
+#[test]
+fn directives_belong_to_the_document_they_precede() {
+    let text = "kind: A\n%YAML 1.1\n---\nkind: B\n";
+    let documents = parse_stream(text).unwrap();
+    assert_eq!(documents[1].text, "%YAML 1.1\n---\nkind: B\n");
+    assert_eq!(
+        documents[1]
+            .root
+            .as_ref()
+            .unwrap()
+            .get("kind")
+            .unwrap()
+            .line,
+        4
+    );
+}
+
+#[test]
+fn an_error_is_placed_in_the_whole_stream() {
+    let error = parse_stream("kind: A\n---\nkind: [\n").unwrap_err();
+    assert!(error.line >= 3, "{error}");
+}
+
+#[test]
+fn scalars_are_typed_as_kubectl_reads_yaml() {
+    let root = parse("a: yes\nb: \"yes\"\nc: 0644\nd: 12\ne: ~\n").unwrap();
+    assert_eq!(root.get("a").unwrap().as_bool(), Some(true));
+    assert_eq!(root.get("b").unwrap().as_bool(), None);
+    assert_eq!(root.get("c").unwrap().as_int(), None);
+    assert_eq!(root.get("d").unwrap().as_int(), Some(12));
+    assert!(root.get("e").unwrap().value.is_null());
+}
+
+#[test]
+fn a_document_is_written_back_with_its_values_and_styles() {
+    let text = "apiVersion: v1\n\"yes\": no\nlist:\n- a: 1\n  b: '0644'\n- - x\n  - 'y'\n- {}\nempty: []\nnull: ~\nblock: |\n  two\n  lines\nanchor: &a {k: v}\nalias: *a\n";
+    let root = parse(text).unwrap();
+    let written = write_document(&root);
+    insta::assert_snapshot!(written, @r#"
+    ---
+    apiVersion: v1
+    "yes": no
+    list:
+      - a: 1
+        b: "0644"
+      -
+        - x
+        - "y"
+      - {}
+    empty: []
+    null: ~
+    block: "two\nlines\n"
+    anchor:
+      k: v
+    alias:
+      k: v
+    "#);
+    let again = parse(&written).unwrap();
+    assert_eq!(write_document(&again), written);
+    assert_eq!(strip(&again), strip(&root));
+}
+
+/// A tree without positions, to compare what two texts say.
+fn strip(node: &Node) -> Value {
+    match &node.value {
+        Value::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        Key {
+                            line: 0,
+                            column: 0,
+                            ..k.clone()
+                        },
+                        Node::new(strip(v)),
+                    )
+                })
+                .collect(),
+        ),
+        Value::Seq(items) => Value::Seq(items.iter().map(|i| Node::new(strip(i))).collect()),
+        scalar => scalar.clone(),
+    }
+}
+
+#[test]
+fn text_is_plain_only_where_yaml_reads_it_back_as_text() {
+    for plain in [
+        "RuntimeDefault",
+        "ALL",
+        "/tmp",
+        "hardrun-tmp",
+        "io.hardrun.profile",
+    ] {
+        assert!(plain_safe(plain), "{plain}");
+    }
+    for quoted in [
+        "", "yes", "on", "1", "1.0", "~", "null", "-x", "a b", "a:b", ".5", "0x1f",
+    ] {
+        assert!(!plain_safe(quoted), "{quoted}");
+    }
+}
+
+#[test]
+fn nodes_are_set_in_place_or_appended() {
+    let mut root = parse("a: 1\nb: ~\n").unwrap();
+    root.set("a", Node::plain("2"));
+    root.child("b").unwrap().set("c", Node::text("d"));
+    root.list("e").unwrap().push(Node::text("ALL"));
+    assert_eq!(
+        write_document(&root),
+        "---\na: 2\nb:\n  c: d\ne:\n  - ALL\n"
+    );
+    assert!(root.child("a").is_none());
+}
