@@ -4,7 +4,7 @@
 //! path judges, with the places in the file each origin came from: compose files
 //! (`compose_file`, read in process where hardrun resolves them exactly as Compose would),
 //! Dockerfiles (`dockerfile`), and the `docker run`/`create` lines of scripts, Makefiles and CI
-//! YAML (`script`). Every spec is planned with the profile (`plan::plan_within`), and every
+//! YAML (`script`), and Kubernetes manifests (`manifest`, over `kube::manifest`). Every spec is planned with the profile (`plan::plan_within`), and every
 //! change that is not `kept` or `waived` is a `Finding` at a line and column of the user's
 //! file. The findings are written as text, JSON or SARIF (`output`, `sarif`), compared with a
 //! baseline (`baseline`), and fixes offered as a diff (`fix`). Only `walk` and
@@ -15,6 +15,7 @@ pub mod compose_file;
 pub mod dockerfile;
 pub mod fix;
 pub mod interpolate;
+pub mod manifest;
 pub mod output;
 pub mod positions;
 pub mod sarif;
@@ -34,6 +35,7 @@ pub enum Kind {
     Compose,
     Dockerfile,
     Script,
+    Manifest,
 }
 
 impl Kind {
@@ -42,6 +44,7 @@ impl Kind {
             Kind::Compose => "compose",
             Kind::Dockerfile => "dockerfile",
             Kind::Script => "script",
+            Kind::Manifest => "kubernetes",
         }
     }
 }
@@ -141,8 +144,10 @@ pub fn fingerprint(parts: &[&str]) -> String {
 }
 
 /// The evidence of an origin without its list indexes (`services.web.cap_add[0]=X` is
-/// `services.web.cap_add[]=X`), so inserting an item above does not change the identity.
+/// `services.web.cap_add[]=X`) and places (` (app.yaml:12:25)`), so inserting an item or a
+/// line above does not change the identity.
 fn evidence(offending: &str) -> String {
+    let offending = &without_places(offending);
     let mut out = String::with_capacity(offending.len());
     let mut skipping = false;
     for c in offending.chars() {
@@ -162,6 +167,30 @@ fn evidence(offending: &str) -> String {
             }
         }
     }
+    out
+}
+
+/// `text` without its ` (FILE:LINE:COLUMN)` parts.
+fn without_places(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find(" (") {
+        let Some(close) = rest[open..].find(')') else {
+            break;
+        };
+        let inner = &rest[open + 2..open + close];
+        let mut parts = inner.rsplitn(3, ':');
+        let numbers = parts.next().is_some_and(|c| c.parse::<u32>().is_ok())
+            && parts.next().is_some_and(|l| l.parse::<u32>().is_ok())
+            && parts.next().is_some();
+        if numbers {
+            out.push_str(&rest[..open]);
+        } else {
+            out.push_str(&rest[..open + close + 1]);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -242,6 +271,11 @@ mod tests {
             "services.web.cap_add[]=SYS_ADMIN"
         );
         assert_eq!(evidence("-v /a:/b"), "-v /a:/b");
+        assert_eq!(
+            evidence("runAsUser: 0 (k.yaml:3:4), runAsGroup: 0 (k.yaml:4:4)"),
+            "runAsUser: 0, runAsGroup: 0"
+        );
+        assert_eq!(evidence("a (not a place)"), "a (not a place)");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Which files `check` reads: the paths given, directories walked with ripgrep's walker
 //! (`ignore`), honouring `.gitignore`, `.ignore` and the global git excludes, hidden
-//! directories included (`.github/workflows`) but not `.git`. A file's kind comes from its name.
+//! directories included (`.github/workflows`) but not `.git`. A file's kind comes from its name,
+//! and for other YAML files from whether they look like a Kubernetes manifest.
 
 use std::path::{Path, PathBuf};
 
 use crate::check::Kind;
+use crate::check::manifest::looks_like_manifest;
 
 /// The compose files Compose reads by default, in its order.
 pub const COMPOSE_FILES: [&str; 4] = [
@@ -64,15 +66,22 @@ pub fn classify(path: &Path) -> Option<Kind> {
     None
 }
 
-/// The kind of a file the user named: by name, else a YAML file is a compose file and any
-/// other a script.
-pub fn classify_named(path: &Path) -> Kind {
+fn is_yaml(path: &Path) -> bool {
+    let lower = path.to_string_lossy().to_ascii_lowercase();
+    lower.ends_with(".yml") || lower.ends_with(".yaml")
+}
+
+/// The kind of a file the user named: by name, else a YAML file is a Kubernetes manifest when
+/// it looks like one (`apiVersion:` and `kind:` lines) and a compose file otherwise, and any
+/// other file a script.
+pub fn classify_named(path: &Path, text: &dyn Fn() -> String) -> Kind {
     classify(path).unwrap_or_else(|| {
-        let lower = path.to_string_lossy().to_ascii_lowercase();
-        if lower.ends_with(".yml") || lower.ends_with(".yaml") {
-            Kind::Compose
-        } else {
+        if !is_yaml(path) {
             Kind::Script
+        } else if looks_like_manifest(&text()) {
+            Kind::Manifest
+        } else {
+            Kind::Compose
         }
     })
 }
@@ -89,7 +98,8 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Kind)>, String> {
             )
         })?;
         if metadata.is_file() {
-            found.push((path.clone(), classify_named(path)));
+            let text = || std::fs::read_to_string(path).unwrap_or_default();
+            found.push((path.clone(), classify_named(path, &text)));
             continue;
         }
         let walk = ignore::WalkBuilder::new(path)
@@ -104,6 +114,10 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Kind)>, String> {
             }
             if let Some(kind) = classify(entry.path()) {
                 found.push((entry.into_path(), kind));
+            } else if is_yaml(entry.path())
+                && std::fs::read_to_string(entry.path()).is_ok_and(|t| looks_like_manifest(&t))
+            {
+                found.push((entry.into_path(), Kind::Manifest));
             }
         }
     }
@@ -127,6 +141,14 @@ mod tests {
         assert_eq!(kind("Makefile"), Some(Kind::Script));
         assert_eq!(kind("./.github/workflows/ci.yml"), Some(Kind::Script));
         assert_eq!(kind("k8s/app.yaml"), None);
-        assert_eq!(classify_named(Path::new("stack.yaml")), Kind::Compose);
+        let text = |t: &'static str| move || t.to_owned();
+        assert_eq!(
+            classify_named(Path::new("stack.yaml"), &text("services: {}\n")),
+            Kind::Compose
+        );
+        assert_eq!(
+            classify_named(Path::new("k.yaml"), &text("apiVersion: v1\nkind: Pod\n")),
+            Kind::Manifest
+        );
     }
 }

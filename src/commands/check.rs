@@ -1,4 +1,5 @@
-//! `hardrun check [PATH…]`: reads each file with its front end (`check::*`), judges it with
+//! `hardrun check [PATH…]`: reads each file (compose, Dockerfile, script, Kubernetes manifest)
+//! with its front end (`check::*`), judges it with
 //! the profile, and writes text, JSON or SARIF. Files are judged in parallel on std threads.
 //! Exit 0 when nothing fails, 1 when a finding fails (`--fail-on SEVERITY`, else what the
 //! profile refuses), 2 when a file could not be evaluated or the command is wrong.
@@ -206,6 +207,10 @@ fn judge_file(
                 report.error = Some(judged.unreadable.join("\n"));
             }
         }
+        Kind::Manifest => match check::manifest::judge(&text, &file, profile, waivers) {
+            Ok(findings) => report.findings = findings,
+            Err(error) => report.error = Some(error),
+        },
         Kind::Compose => {
             let neighbours = Neighbours {
                 dotenv: std::fs::read_to_string(dir.join(".env")).ok(),

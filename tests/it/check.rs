@@ -1,4 +1,5 @@
-//! `hardrun check`: each input kind reported at its lines (snapshots), SARIF that validates
+//! `hardrun check`: each input kind (compose, Dockerfile, script, Makefile, CI YAML, Kubernetes)
+//! reported at its lines (snapshots), SARIF that validates
 //! against the SARIF 2.1.0 schema with the places of a repository's findings, exit codes and
 //! baselines, and the in-process compose reading against what Compose resolves. The schema and
 //! the validator come from `.ci/check-tools`; under `.ci/run` (`HARDRUN_E2E=required`) a missing
@@ -68,6 +69,7 @@ fn each_input_kind_is_reported_at_its_lines() {
         "deploy.sh",
         "Makefile",
         ".github/workflows/ci.yml",
+        "k8s/web.yaml",
     ] {
         let out = sandbox.run(["--profile", "production", "check", file]);
         out.assert_code(1);
