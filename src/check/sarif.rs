@@ -68,7 +68,7 @@ fn rule_object(rule: &CheckRule) -> Value {
             "text": format!("{}\n\n{}\n\nhardrun rules {} prints the rule's documentation.", rule.title, rule.help, rule.id),
             "markdown": format!("**{}**\n\n{}\n\n`hardrun rules {}` prints the rule's documentation.", rule.title, rule.help, rule.id),
         },
-        "helpUri": format!("{HELP_URI}-{}", rule.id),
+        "helpUri": HELP_URI,
         "defaultConfiguration": {"level": level(rule.severity)},
         "properties": {
             "tags": ["security"],

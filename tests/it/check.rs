@@ -380,3 +380,102 @@ fn in_process_reading_agrees_with_compose_on_every_compose_file_of_the_suite() {
     }
     assert!(compared >= 5, "only {compared} files compared");
 }
+
+/// For each compose-lint rule, the hardrun rule that finds the same services in the corpus
+/// written for it (`tests/fixtures/check/compose-lint/CL-XXXX.yaml`: a hardened service `good`
+/// and a service `bad` that breaks that rule alone), under `strict`; `None` where hardrun
+/// judges differently, which the README says why.
+const COMPOSE_LINT_RULES: [(&str, Option<&str>); 27] = [
+    ("CL-0001", Some("no-docker-socket")),
+    ("CL-0002", Some("no-privileged")),
+    ("CL-0003", Some("no-new-privileges")),
+    ("CL-0004", Some("image-tag")),
+    ("CL-0005", Some("published-ports-bound")),
+    ("CL-0006", Some("drop-capabilities")),
+    ("CL-0007", Some("read-only-rootfs")),
+    ("CL-0008", Some("no-host-namespaces")),
+    ("CL-0009", Some("no-unconfined-security")),
+    ("CL-0010", Some("no-host-namespaces")),
+    ("CL-0011", Some("no-dangerous-capabilities")),
+    ("CL-0013", None),
+    ("CL-0014", Some("no-log-driver-none")),
+    ("CL-0016", None),
+    ("CL-0017", None),
+    ("CL-0018", Some("non-root-user")),
+    ("CL-0019", Some("image-tag")),
+    ("CL-0020", Some("env-secrets")),
+    ("CL-0021", Some("env-secrets")),
+    ("CL-0022", Some("read-only-rootfs")),
+    ("CL-0024", Some("no-dangerous-capabilities")),
+    ("CL-0025", Some("no-sensitive-mounts")),
+    ("CL-0026", Some("memory-limit")),
+    ("CL-0027", Some("no-dangerous-capabilities")),
+    ("CL-0028", Some("no-dangerous-capabilities")),
+    ("CL-0029", Some("drop-capabilities")),
+    ("CL-0030", Some("no-dangerous-capabilities")),
+];
+
+#[test]
+fn every_compose_lint_rule_finds_what_a_hardrun_rule_finds_or_the_readme_says_why_not() {
+    let Some(tools) = tools() else { return };
+    let corpus = fixtures().join("check/compose-lint");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let sandbox = Sandbox::new();
+    for (rule, ours) in COMPOSE_LINT_RULES {
+        let file = corpus.join(format!("{rule}.yaml"));
+        let theirs = Command::new(tools.join("venv/bin/compose-lint"))
+            .args(["check", "--format", "json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let theirs: Value = serde_json::from_slice(&theirs.stdout).expect("compose-lint's JSON");
+        let mut flagged_by_them: Vec<String> = theirs["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .map(|f| f["service"].as_str().unwrap().to_owned())
+            .collect();
+        flagged_by_them.dedup();
+        assert_eq!(
+            flagged_by_them,
+            ["bad"],
+            "{rule}: the corpus file breaks that rule in 'bad' alone"
+        );
+        let out = sandbox.run([
+            std::ffi::OsStr::new("--profile"),
+            "strict".as_ref(),
+            "check".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            file.as_os_str(),
+        ]);
+        let findings = out.json()["files"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .clone();
+        match ours {
+            Some(ours) => {
+                let mut flagged: Vec<String> = findings
+                    .iter()
+                    .filter(|f| f["rule"] == ours)
+                    .map(|f| f["subject"].as_str().unwrap().to_owned())
+                    .collect();
+                flagged.dedup();
+                assert_eq!(flagged, ["service 'bad'"], "{rule} and {ours}");
+            }
+            None => assert!(
+                readme
+                    .lines()
+                    .any(|l| l.contains(rule) && l.contains("compose-lint")),
+                "{rule}: hardrun judges it differently, and the README must say why"
+            ),
+        }
+        // The hardened service is clean under strict: nothing else is found in it.
+        assert!(
+            findings.iter().all(|f| f["subject"] != "service 'good'"),
+            "{rule}: {findings:?}"
+        );
+    }
+}
