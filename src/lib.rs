@@ -33,6 +33,7 @@ pub mod report;
 pub mod rules;
 pub mod scratch;
 pub mod spec;
+pub mod start;
 pub mod suggest;
 pub mod verify;
 pub mod waivers;
