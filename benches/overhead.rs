@@ -34,7 +34,7 @@ use hardrun::profile::builtin::Builtins;
 use hardrun::profile::{Profile, load};
 use hardrun::rules::{self, Context};
 use hardrun::spec::ContainerSpec;
-use hardrun::waivers::Applied;
+use hardrun::waivers::{Applied, Date, Waivers};
 
 #[path = "support/compose_model.rs"]
 mod compose_model;
@@ -263,10 +263,20 @@ fn context(profile: &Profile) -> Context {
     }
 }
 
+/// The waivers `hardrun run` applies to a container of `image` with no `--allow` and no project
+/// file: the catalogue's adjustments for the image, unless the profile turns the catalogue off.
+fn applied(profile: &Profile, image: &str) -> Applied {
+    Waivers {
+        catalogue: profile.catalogue,
+        ..Waivers::allowed_only(Vec::new(), Date::from_unix_days(0))
+    }
+    .for_container(image)
+}
+
 fn pipeline(profile: &Profile, context: &Context, cwd: &Path, argv: &[OsString]) -> Outcome {
     let invocation = invocation(argv);
     let spec = invocation.to_spec(cwd).expect("a valid command line");
-    let plan = plan(profile, &spec, &Applied::none(), context);
+    let plan = plan(profile, &spec, &applied(profile, &spec.image), context);
     let edits = plan.edits();
     let hardened = invocation.apply(&edits);
     let shown = invocation.masked(&secrets(profile, &spec)).apply(&edits);
@@ -704,7 +714,8 @@ fn main() {
     {
         let invocation = invocation(&large);
         let spec = invocation.to_spec(&cwd).unwrap();
-        assert!(!plan(&profile, &spec, &Applied::none(), &context).is_refused());
+        let applied = applied(&profile, &spec.image);
+        assert!(!plan(&profile, &spec, &applied, &context).is_refused());
     }
 
     // 1. Whole process.
@@ -768,7 +779,8 @@ fn main() {
     });
     let invocation = invocation(&large);
     let spec = invocation.to_spec(&cwd).unwrap();
-    let planned: Plan = plan(&profile, &spec, &Applied::none(), &context);
+    let large_applied = applied(&profile, &spec.image);
+    let planned: Plan = plan(&profile, &spec, &large_applied, &context);
     let edits = planned.edits();
     let (batches, per_batch) = config.stage;
     let stages = [
@@ -787,7 +799,7 @@ fn main() {
         (
             "plan (all rules)",
             per_iteration(batches, per_batch, || {
-                black_box(plan(&profile, black_box(&spec), &Applied::none(), &context));
+                black_box(plan(&profile, black_box(&spec), &large_applied, &context));
             }),
         ),
         (

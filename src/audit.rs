@@ -10,7 +10,9 @@
 //! moves it. A log that cannot be written never stops the container: one warning on stderr, and
 //! the handoff goes on.
 //!
-//! `record` (the JSON) and `rfc3339` (the time) are pure; `append` is the edge.
+//! `line` (the JSON line, written directly: this runs on every hardened invocation), `record`
+//! (the same record as a `serde_json::Value`, which `line` is tested against) and `rfc3339`
+//! (the time) are pure; `append` is the edge.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -144,6 +146,194 @@ pub fn record(event: &Event, at: &Circumstances) -> Value {
     })
 }
 
+/// The record of one invocation as one line of JSON, newline included: byte for byte
+/// `record(event, at).to_string()`, written without building the tree.
+pub fn line(event: &Event, at: &Circumstances) -> String {
+    let mut out = String::with_capacity(1024);
+    out.push_str("{\"time\":\"");
+    out.push_str(&rfc3339(at.time));
+    out.push_str("\",\"user\":");
+    optional_string(&mut out, at.user.as_deref());
+    out.push_str(",\"uid\":");
+    out.push_str(&at.uid.to_string());
+    out.push_str(",\"cwd\":");
+    optional_string(
+        &mut out,
+        at.cwd.as_ref().map(|cwd| cwd.to_string_lossy()).as_deref(),
+    );
+    out.push_str(concat!(",\"hardrun\":\"", env!("CARGO_PKG_VERSION"), "\""));
+    field(&mut out, "profile", event.profile);
+    field(&mut out, "profile_source", event.source);
+    field(&mut out, "command", &event.command);
+    out.push_str(",\"images\":[");
+    let mut images: Vec<&str> = Vec::new();
+    for container in &event.containers {
+        if !container.image.is_empty() && !images.contains(&container.image) {
+            if !images.is_empty() {
+                out.push(',');
+            }
+            string(&mut out, container.image);
+            images.push(container.image);
+        }
+    }
+    let refused = event.containers.iter().any(|container| {
+        container
+            .plan
+            .changes
+            .iter()
+            .any(|c| c.kind == ChangeKind::Refused && c.rule != PROVENANCE)
+    });
+    out.push_str(if refused {
+        "],\"refused\":true"
+    } else {
+        "],\"refused\":false"
+    });
+    for (name, wanted) in [
+        ("changes", Listed::Changes),
+        ("refusals", Listed::Refusals),
+        ("waivers", Listed::Waivers),
+    ] {
+        out.push_str(",\"");
+        out.push_str(name);
+        out.push_str("\":[");
+        let mut first = true;
+        for container in &event.containers {
+            for change in &container.plan.changes {
+                if change.rule == PROVENANCE || Listed::of(change.kind) != Some(wanted) {
+                    continue;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                entry(&mut out, container, change);
+            }
+        }
+        out.push(']');
+    }
+    out.push_str(",\"allow\":[");
+    for (index, rule) in event.allow.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        string(&mut out, rule);
+    }
+    out.push_str("],\"docker_env\":[");
+    for (index, (key, value)) in event.docker_env.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        string(&mut out, &format!("{key}={value}"));
+    }
+    out.push_str("]}\n");
+    out
+}
+
+/// The list of the record a change goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listed {
+    Changes,
+    Refusals,
+    Waivers,
+}
+
+impl Listed {
+    fn of(kind: ChangeKind) -> Option<Listed> {
+        match kind {
+            ChangeKind::Kept => None,
+            ChangeKind::Added | ChangeKind::Tightened | ChangeKind::Warned => Some(Listed::Changes),
+            ChangeKind::Refused => Some(Listed::Refusals),
+            ChangeKind::Waived => Some(Listed::Waivers),
+        }
+    }
+}
+
+/// One entry of `changes`, `refusals` or `waivers`, with the keys in `record`'s order.
+fn entry(out: &mut String, container: &Audited, change: &crate::plan::Change) {
+    out.push_str("{\"rule\":");
+    string(out, change.rule);
+    match change.kind {
+        ChangeKind::Added | ChangeKind::Tightened => {
+            field(out, "kind", change.kind.name());
+            out.push_str(",\"flags\":[");
+            let mut first = true;
+            for flag in change.edits.iter().flat_map(render) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                string(out, &flag);
+            }
+            out.push(']');
+        }
+        ChangeKind::Warned => {
+            field(out, "kind", change.kind.name());
+            out.push_str(",\"offending\":");
+            optional_string(out, change.offending.as_deref());
+        }
+        ChangeKind::Refused | ChangeKind::Waived | ChangeKind::Kept => {
+            out.push_str(",\"offending\":");
+            optional_string(out, change.offending.as_deref());
+            field(out, "reason", &change.reason);
+        }
+    }
+    if let Some(service) = container.service {
+        field(out, "service", service);
+    }
+    if change.kind == ChangeKind::Waived
+        && let Some((_, reason)) = container
+            .waiver
+            .filter(|(rules, _)| rules.iter().any(|r| r == change.rule))
+    {
+        field(out, "x-hardrun", reason);
+    }
+    out.push('}');
+}
+
+/// `,"name":"value"`.
+fn field(out: &mut String, name: &str, value: &str) {
+    out.push_str(",\"");
+    out.push_str(name);
+    out.push_str("\":");
+    string(out, value);
+}
+
+fn optional_string(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(value) => string(out, value),
+        None => out.push_str("null"),
+    }
+}
+
+/// A JSON string as serde_json writes it: `"` and `\\` escaped, control characters as
+/// `\b \t \n \f \r` or `\u00xx`, everything else as is.
+fn string(out: &mut String, value: &str) {
+    out.push('"');
+    let mut rest = value;
+    while let Some(at) = rest.find(|c: char| c < ' ' || c == '"' || c == '\\') {
+        out.push_str(&rest[..at]);
+        let c = rest.as_bytes()[at];
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\x08' => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\x0c' => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(c >> 4)]));
+                out.push(char::from(HEX[usize::from(c & 0xf)]));
+            }
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
 /// A time since the Unix epoch as RFC 3339 in UTC, to the millisecond:
 /// `2024-02-29T23:59:59.123Z`.
 pub fn rfc3339(since_epoch: Duration) -> String {
@@ -201,9 +391,7 @@ pub fn append(event: &Event) {
         uid: rustix::process::getuid().as_raw(),
         cwd: std::env::current_dir().ok(),
     };
-    let mut line = record(event, &circumstances).to_string();
-    line.push('\n');
-    if let Err(error) = write_line(&path, line.as_bytes()) {
+    if let Err(error) = write_line(&path, line(event, &circumstances).as_bytes()) {
         warn(&path, &error);
     }
 }
@@ -221,21 +409,30 @@ fn location() -> Option<PathBuf> {
 }
 
 /// One append of a whole line (`O_APPEND`, so concurrent hardruns do not interleave lines);
-/// the file is created private (0600), its directory 0700.
+/// the file is created private (0600), its directory 0700 when it is missing (looked for only
+/// then: the usual run opens and writes, nothing else).
 #[allow(clippy::disallowed_methods)] // the I/O edge
 fn write_line(path: &Path, line: &[u8]) -> io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(parent)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)?;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+    };
+    let mut file = match open() {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)?;
+            }
+            open()?
+        }
+        opened => opened?,
+    };
     file.write_all(line)
 }
 
@@ -378,6 +575,7 @@ mod tests {
             }],
             docker_env: &[("DOCKER_CONTENT_TRUST", "1")],
         };
+        assert_eq!(line(&event, &at()), format!("{}\n", record(&event, &at())));
         let record = record(&event, &at());
         assert_eq!(
             record,
@@ -452,6 +650,7 @@ mod tests {
             ],
             docker_env: &[],
         };
+        assert_eq!(line(&event, &at()), format!("{}\n", record(&event, &at())));
         let record = record(&event, &at());
         assert_eq!(record["command"], "compose up");
         assert_eq!(record["images"], json!(["nginx:1.27", "postgres:16"]));
@@ -468,5 +667,59 @@ mod tests {
             ])
         );
         assert_eq!(record["docker_env"], json!([]));
+    }
+
+    #[test]
+    fn the_line_is_the_record_as_serde_json_writes_it() {
+        let mut changes = vec![
+            change("no-privileged", ChangeKind::Refused, None),
+            change("env-secrets", ChangeKind::Warned, None),
+            change("memory-limit", ChangeKind::Tightened, Some("--memory 9g")),
+            change(PROVENANCE, ChangeKind::Refused, None),
+            change("no-privileged", ChangeKind::Waived, Some("--privileged")),
+            change("read-only-rootfs", ChangeKind::Waived, None),
+            change("image-tag", ChangeKind::Kept, None),
+            change("cpu-limit", ChangeKind::Added, None),
+        ];
+        changes[2].edits = vec![Edit::Memory("512m".into())];
+        changes[1].reason = "a \"quoted\" \\ reason\n\t\r\u{8}\u{c}\u{1}\u{1f}\u{7f} é ☃ /".into();
+        let plan = Plan {
+            profile: "p\"q".into(),
+            changes,
+        };
+        let allow = vec!["a".to_owned(), "b\\c".to_owned()];
+        let waiver_rules = vec!["no-privileged".to_owned()];
+        for (user, cwd, service) in [
+            (None, None, None),
+            (Some("bob \"b\""), Some("/tmp/x\ny"), Some("web\u{0}")),
+        ] {
+            let event = Event {
+                command: "compose\tup".into(),
+                profile: "p\"q",
+                source: "/home/a\\b.yaml",
+                allow: &allow,
+                containers: vec![
+                    Audited {
+                        service,
+                        image: "",
+                        plan: &plan,
+                        waiver: Some((&waiver_rules, "why \"not\"")),
+                    },
+                    Audited {
+                        service,
+                        image: "nginx:1",
+                        plan: &plan,
+                        waiver: None,
+                    },
+                ],
+                docker_env: &[("DOCKER_CONTENT_TRUST", "1"), ("X", "\"")],
+            };
+            let at = Circumstances {
+                user: user.map(str::to_owned),
+                cwd: cwd.map(PathBuf::from),
+                ..at()
+            };
+            assert_eq!(line(&event, &at), format!("{}\n", record(&event, &at)));
+        }
     }
 }

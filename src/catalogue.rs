@@ -7,6 +7,7 @@
 //! `--explain`; off with `catalogue: off` in a profile. Pure.
 
 use crate::adjustments::{Adjustment, Kind, read_adjustments};
+use crate::profile::frozen;
 use crate::profile::raw::{self, Value};
 
 /// The catalogue's files: name, text.
@@ -69,10 +70,11 @@ fn last_component(image: &str) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
-/// One catalogue file. The files are tested to read (below), so a file that does not is empty.
+/// One catalogue file, its tree generated rather than parsed (`profile::frozen`). The files
+/// are tested to read (below), so a file that does not is empty.
 fn read(file: &str, text: &str) -> Vec<Adjustment> {
     let shown = format!("catalogue/{file}.yaml");
-    let Ok(root) = raw::parse(text) else {
+    let Some(root) = frozen::tree_of(text).or_else(|| raw::parse(text).ok()) else {
         return Vec::new();
     };
     let Value::Map(entries) = &root.value else {

@@ -106,18 +106,48 @@ pub fn image(endpoint: &Endpoint, image: &str) -> ImageLookup {
 }
 
 /// One `GET` on a unix socket: the status and the body. HTTP/1.0, so the engine answers with
-/// the whole body and closes.
+/// the whole body and closes. The request is one write (a fresh socket's buffer takes it
+/// whole, so only reading needs a timeout); reading stops at the end of the body when the
+/// engine gives its length, else when it closes.
 fn get(socket: &Path, path: &str) -> std::io::Result<(u16, Vec<u8>)> {
     let mut stream = UnixStream::connect(socket)?;
     stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: hardrun\r\n\r\n"
-    )?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: hardrun\r\n\r\n");
+    stream.write_all(request.as_bytes())?;
+    let mut response = vec![0; 4096];
+    let mut filled = 0;
+    loop {
+        if filled == response.len() {
+            response.resize(filled * 2, 0);
+        }
+        let read = match stream.read(&mut response[filled..]) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        filled += read;
+        if read == 0 || is_complete(&response[..filled]) {
+            break;
+        }
+    }
+    response.truncate(filled);
     parse_response(&response).ok_or_else(|| std::io::Error::other("malformed HTTP response"))
+}
+
+/// Whether a response holds its whole head and as much body as its `Content-Length` says.
+fn is_complete(response: &[u8]) -> bool {
+    let Some(head_end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let Ok(head) = std::str::from_utf8(&response[..head_end]) else {
+        return false;
+    };
+    head.lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .is_some_and(|length| response.len() - (head_end + 4) >= length)
 }
 
 /// Splits an HTTP/1.0 response into its status and body.
@@ -216,6 +246,20 @@ mod tests {
             Some((404, b"{\"message\":\"no\"}".to_vec()))
         );
         assert_eq!(parse_response(b"garbage"), None);
+    }
+
+    #[test]
+    fn a_response_is_complete_at_the_length_it_gives() {
+        let head = b"HTTP/1.0 404 Not Found\r\nContent-Length: 4\r\n\r\n";
+        assert!(!is_complete(&head[..20]));
+        assert!(!is_complete(head));
+        assert!(!is_complete(&[&head[..], b"{\"a"].concat()));
+        assert!(is_complete(&[&head[..], b"{\"a}"].concat()));
+        // Without a length, only the engine closing the connection ends it.
+        assert!(!is_complete(b"HTTP/1.0 200 OK\r\n\r\n{}"));
+        assert!(is_complete(
+            b"HTTP/1.0 200 OK\r\ncontent-length:2\r\n\r\n{}"
+        ));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod report;
 pub mod rules;
 pub mod scratch;
 pub mod spec;
+pub mod start;
 pub mod suggest;
 pub mod verify;
 pub mod waivers;

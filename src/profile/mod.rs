@@ -12,6 +12,9 @@ use thiserror::Error;
 use crate::rules::{Level, Params, RULES, Rule};
 
 pub mod builtin;
+pub mod frozen;
+#[rustfmt::skip]
+mod frozen_data;
 pub mod raw;
 pub mod read;
 
@@ -139,9 +142,14 @@ impl ProfileError {
 }
 
 /// Parses one profile file.
+/// The text of a built-in profile is not parsed again: its tree is generated (`frozen`).
 pub fn parse(found: &Found) -> Result<ProfileDoc, ProfileError> {
-    let root =
-        raw::parse(&found.text).map_err(|error| ProfileError::yaml(&found.source, &error))?;
+    let root = match frozen::tree_of(&found.text) {
+        Some(tree) => tree,
+        None => {
+            raw::parse(&found.text).map_err(|error| ProfileError::yaml(&found.source, &error))?
+        }
+    };
     read::read(&found.source, &root)
 }
 

@@ -162,6 +162,41 @@ fn docker_s_exit_status_is_hardrun_s() {
 }
 
 #[test]
+fn closed_standard_descriptors_are_dev_null_for_hardrun_and_docker() {
+    // hardrun starts without the standard library's runtime (src/start.rs) and opens closed
+    // standard descriptors on /dev/null itself: the audit log must not become its stdout.
+    let mut sandbox = Sandbox::new();
+    let seen = sandbox.root().join("descriptors");
+    sandbox.env(
+        "FAKE_DOCKER_SCRIPT",
+        format!(
+            // Read before any redirection of the shell's own (dash redirects in the shell).
+            "a=$(readlink /proc/$$/fd/0) b=$(readlink /proc/$$/fd/1) c=$(readlink /proc/$$/fd/2); \
+             printf '%s\\n' \"$a\" \"$b\" \"$c\" > '{}'",
+            seen.display()
+        ),
+    );
+    let mut command = sandbox.command("/bin/sh");
+    command
+        .arg("-c")
+        .arg("exec \"$0\" \"$@\" <&- >&- 2>&-")
+        .arg(HARDRUN)
+        .args(["--explain", "--profile", "production", "run", "nginx:1.27"]);
+    let out = sandbox.outcome(command);
+    out.assert_code(0);
+    assert!(out.docker.is_some(), "{out}");
+    assert_eq!(
+        fs::read_to_string(&seen).unwrap(),
+        "/dev/null\n/dev/null\n/dev/null\n"
+    );
+    let log = sandbox.state_home().join("hardrun/audit.jsonl");
+    let log = fs::read_to_string(&log).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    let record: serde_json::Value = serde_json::from_str(&log).expect("one JSON record");
+    assert_eq!(record["command"], "run");
+}
+
+#[test]
 fn docker_runs_with_hardrun_active_set_to_one() {
     let out = Sandbox::new().run(["run", "busybox:1.36"]);
     out.assert_code(0);
