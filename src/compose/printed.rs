@@ -56,8 +56,28 @@ pub(super) fn read(text: &str) -> Option<Value> {
 /// return or other control character, no C1 control (U+0080–U+009F, NEL among them), no
 /// U+2028/U+2029 (line breaks to YAML 1.1), no byte order mark, no U+FFFE/U+FFFF.
 fn printable(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    while i < bytes.len() {
+    // Most of the text is printable ASCII and line breaks, checked 16 bytes at a time; a
+    // block with anything else is checked byte by byte (a character that begins in a block
+    // makes it one).
+    const BLOCK: usize = 16;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    let mut at = 0;
+    for block in &mut blocks {
+        let plain = block.iter().fold(true, |plain, &b| {
+            plain & (b.wrapping_sub(0x20) < 0x5f || b == b'\n')
+        });
+        if !plain && !printable_from(bytes, at, at + BLOCK) {
+            return false;
+        }
+        at += BLOCK;
+    }
+    printable_from(bytes, at, bytes.len())
+}
+
+/// `printable` for the characters that begin in `bytes[from..to]`.
+fn printable_from(bytes: &[u8], from: usize, to: usize) -> bool {
+    let mut i = from;
+    while i < to {
         let b = bytes[i];
         match b {
             b'\n' | 0x20..=0x7e => {}
@@ -347,7 +367,7 @@ fn plain_key(key: &str) -> bool {
     !(first.is_ascii_digit()
         || b"-+.~?:,[]{}#&*!|>'\"%@`< ".contains(&first)
         || key.ends_with(' ')
-        || key.contains(['#', ':'])
+        || key.bytes().any(|b| b == b'#' || b == b':')
         || matches!(key, "null" | "Null" | "NULL"))
 }
 
@@ -361,7 +381,10 @@ fn plain_safe(text: &str) -> bool {
     {
         return false;
     }
-    !(text.ends_with([' ', ':']) || text.contains(": ") || text.contains(" #"))
+    !(text.ends_with([' ', ':'])
+        || bytes
+            .windows(2)
+            .any(|pair| matches!(pair, [b':', b' '] | [b' ', b'#'])))
 }
 
 /// A double-quoted scalar's text, after its opening `"`, and what follows its closing `"`;
