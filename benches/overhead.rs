@@ -671,7 +671,74 @@ fn target_dir() -> Option<PathBuf> {
         .map(Path::to_owned)
 }
 
+/// `--compose-stage STAGE ITERATIONS`: runs one compose stage (`parse`, `plan`, `apply`,
+/// `goal`) ITERATIONS times on the 200-service model after the same setup, and nothing else.
+/// For instruction counts: `benches/instructions.sh` runs it under cachegrind with 0 and N
+/// iterations and divides the difference by N.
+fn compose_stage_args() -> Option<(String, usize)> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--compose-stage")?;
+    let stage = args
+        .get(at + 1)
+        .expect("--compose-stage STAGE ITERATIONS")
+        .clone();
+    let iterations = args
+        .get(at + 2)
+        .and_then(|n| n.parse().ok())
+        .expect("--compose-stage STAGE ITERATIONS");
+    Some((stage, iterations))
+}
+
+/// One compose stage, `iterations` times, after the setup every stage shares.
+fn compose_stage(stage: &str, iterations: usize) {
+    let profile = load(PROFILE, &Builtins).expect("the built-in production profile loads");
+    let context = compose_context(&profile);
+    let text = compose_model(COMPOSE_SERVICES);
+    let parsed = yaml::parse(&text).expect("the generated model parses");
+    let names = service_names(&parsed);
+    let plans: Vec<Plan> = names
+        .iter()
+        .map(|name| plan_service(&profile, &context, &parsed, name))
+        .collect();
+    // A fresh model per iteration of `apply`, as many whatever the iterations, so copying and
+    // dropping them is part of the setup, not of the stage.
+    const FRESH: usize = 20;
+    assert!(iterations <= FRESH, "at most {FRESH} iterations");
+    let mut models: Vec<serde_json::Value> = match stage {
+        "apply" => (0..FRESH).map(|_| parsed.clone()).collect(),
+        _ => Vec::new(),
+    };
+    let mut fresh = models.iter_mut();
+    for _ in 0..iterations {
+        match stage {
+            "parse" => {
+                black_box(yaml::parse(black_box(&text)).unwrap());
+            }
+            "plan" => {
+                for name in &names {
+                    black_box(plan_service(&profile, &context, black_box(&parsed), name));
+                }
+            }
+            "apply" => {
+                let model = fresh.next().expect("a fresh model per iteration");
+                for (name, planned) in names.iter().zip(&plans) {
+                    apply_service(black_box(model), name, planned);
+                }
+            }
+            "goal" => {
+                black_box(harden_model(&profile, &context, black_box(&text)));
+            }
+            other => panic!("unknown compose stage {other:?}: parse, plan, apply or goal"),
+        }
+    }
+    black_box(models);
+}
+
 fn main() {
+    if let Some((stage, iterations)) = compose_stage_args() {
+        compose_stage(&stage, iterations);
+        return;
+    }
     let config = Config::from_args();
     let started = Instant::now();
     let sandbox = Sandbox::new();

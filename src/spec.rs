@@ -296,6 +296,9 @@ pub struct ImageFacts {
 
 /// Lexical path cleaning, as Go's `path.Clean` (which docker applies to bind sources).
 pub fn clean_path(path: &str) -> String {
+    if is_clean(path) {
+        return path.to_owned();
+    }
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -319,6 +322,19 @@ pub fn clean_path(path: &str) -> String {
     } else {
         joined
     }
+}
+
+/// Whether `clean_path` gives `path` back as it is: `/`, or non-empty names between single
+/// slashes, none of them `.` or `..`, with no slash at the end.
+fn is_clean(path: &str) -> bool {
+    if path == "/" {
+        return true;
+    }
+    let names = path.strip_prefix('/').unwrap_or(path);
+    !names.is_empty()
+        && names
+            .split('/')
+            .all(|name| !matches!(name, "" | "." | ".."))
 }
 
 /// A change a rule asks for, independent of syntax.

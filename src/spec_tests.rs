@@ -10,6 +10,25 @@ fn paths_are_cleaned_like_go() {
     assert_eq!(clean_path("/a/./b/../c"), "/a/c");
     assert_eq!(clean_path("/.."), "/");
     assert_eq!(clean_path("a/../../b"), "../b");
+    // Paths already clean come back as they are; the others are cleaned.
+    for (path, clean) in [
+        ("/etc", "/etc"),
+        ("/var/lib/docker", "/var/lib/docker"),
+        ("a/b", "a/b"),
+        ("a", "a"),
+        ("", "."),
+        (".", "."),
+        ("..", ".."),
+        ("a/", "a"),
+        ("./a", "a"),
+        ("a/.", "a"),
+        ("/a/..", "/"),
+        ("/a//b", "/a/b"),
+        ("//", "/"),
+        ("/.../a", "/.../a"),
+    ] {
+        assert_eq!(clean_path(path), clean, "{path:?}");
+    }
 }
 
 #[test]

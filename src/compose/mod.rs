@@ -5,7 +5,7 @@
 //! `compose run`); `service` reads a service of the resolved model into a `ContainerSpec`,
 //! `waiver` its `x-hardrun` waiver, `edit` writes a plan back into the model; `limits` and
 //! `run_options` say what a hardened model cannot express and what `compose run` adds. All of
-//! that is pure. `yaml` reads what Compose prints. `resolve` is the edge: it runs Compose to resolve,
+//! that is pure. `yaml` reads what Compose prints (`printed`, its fast path). `resolve` is the edge: it runs Compose to resolve,
 //! validate and run.
 
 pub mod command;
@@ -15,6 +15,7 @@ pub mod error;
 mod fixtures;
 pub mod flags;
 pub mod limits;
+mod printed;
 pub mod resolve;
 pub mod run_options;
 pub mod service;

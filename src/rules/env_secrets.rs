@@ -108,13 +108,14 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
 fn secret_reason(var: &EnvVar, fragments: &[String]) -> Option<String> {
     let value = var.value.as_deref().filter(|v| !v.is_empty())?;
     let name = &var.name;
-    let advice = advice(var);
     if let Some(shape) = secret_shape(value) {
+        let advice = advice(var);
         return Some(format!("the value of {name} looks like {shape}; {advice}"));
     }
     let upper = name.to_ascii_uppercase();
     let is_reference = upper.ends_with("_FILE") || value.starts_with("/run/secrets/");
     if !is_reference && fragments.iter().any(|f| name_matches(&upper, f)) {
+        let advice = advice(var);
         return Some(format!("the variable {name} looks like a secret; {advice}"));
     }
     None
@@ -174,9 +175,20 @@ fn name_matches(name: &str, fragment: &str) -> bool {
     if fragment.len() >= SUBSTRING_MIN_LEN {
         return name.contains(fragment);
     }
-    let words: Vec<&str> = name.split('_').collect();
-    let wanted: Vec<&str> = fragment.split('_').collect();
-    words.windows(wanted.len()).any(|window| window == wanted)
+    // The fragment's words are a run of the name's words: the fragment at the start of the
+    // name or after a `_`, and at its end or before a `_`.
+    // Overlapping occurrences count: `A_A` is a run of `AA_A_A`'s words at its second `A`.
+    let bytes = name.as_bytes();
+    let mut from = 0;
+    while let Some(found) = name[from..].find(fragment) {
+        let at = from + found;
+        let end = at + fragment.len();
+        if (at == 0 || bytes[at - 1] == b'_') && (end == bytes.len() || bytes[end] == b'_') {
+            return true;
+        }
+        from = at + name[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 /// What a value looks like, when its shape alone gives it away as a credential.
@@ -233,7 +245,29 @@ fn has_github_token(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Whole words, as `name_matches` once read them: the name's `_`-separated words have the
+    /// fragment's as a run.
+    fn words_match(name: &str, fragment: &str) -> bool {
+        let words: Vec<&str> = name.split('_').collect();
+        let wanted: Vec<&str> = fragment.split('_').collect();
+        words.windows(wanted.len()).any(|window| window == wanted)
+    }
+
+    proptest! {
+        #[test]
+        fn short_fragments_match_whole_words(name in "[AB_]{0,10}", fragment in "[AB_]{1,5}") {
+            prop_assert_eq!(name_matches(&name, &fragment), words_match(&name, &fragment));
+        }
+
+        #[test]
+        fn short_fragments_match_whole_words_in_any_text(name in "[AÉ_]{0,8}", fragment in "[AÉ_]{1,2}") {
+            prop_assert_eq!(name_matches(&name, &fragment), words_match(&name, &fragment));
+        }
+    }
 
     fn var(name: &str, value: Option<&str>) -> EnvVar {
         EnvVar {

@@ -6,6 +6,8 @@
 //! that binds such a path (`o=bind,device=/etc`) counts as a bind. Symlinks to these paths are not
 //! resolved, since rules never look at the host.
 
+use std::borrow::Cow;
+
 use crate::rules::{Context, Finding, Params, Rule, RuleKind, Severity};
 use crate::spec::{ContainerSpec, MountKind, clean_path};
 
@@ -45,9 +47,13 @@ const DEFAULT_PATHS: &[&str] = &[
 ];
 
 fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
-    let sensitive: Vec<String> = match &params.paths {
-        Some(paths) => paths.iter().map(|p| clean_path(p.trim())).collect(),
-        None => DEFAULT_PATHS.iter().map(|p| clean_path(p)).collect(),
+    // The defaults are written clean.
+    let sensitive: Vec<Cow<'_, str>> = match &params.paths {
+        Some(paths) => paths
+            .iter()
+            .map(|p| Cow::Owned(clean_path(p.trim())))
+            .collect(),
+        None => DEFAULT_PATHS.iter().map(|p| Cow::Borrowed(*p)).collect(),
     };
     let mut findings = Vec::new();
     for mount in &spec.mounts {
@@ -62,7 +68,7 @@ fn assess(spec: &ContainerSpec, params: &Params, _: &Context) -> Vec<Finding> {
         let Some(host_path) = host_path.map(|p| clean_path(p.trim())) else {
             continue;
         };
-        if sensitive.contains(&host_path) {
+        if sensitive.iter().any(|path| *path == host_path) {
             findings.push(Finding::Forbidden {
                 offending: mount.origin.clone(),
                 reason: format!(
