@@ -25,7 +25,7 @@ use crate::host::{host_cpus, locate_docker};
 use crate::report::Shown;
 use crate::rules::Context;
 use crate::swarm::command::{StackCommand, StackDeploy, parse};
-use crate::swarm::limits::{StackLimits, parse_api};
+use crate::swarm::limits::{StackLimits, parse_api, task_memory};
 use crate::swarm::{edit, model};
 
 /// `hardrun [options] [docker globals] stack …`; `stack_at` is the index of `stack`.
@@ -55,10 +55,7 @@ pub fn run(
     let mut model = resolve(&docker, &deploy, &stdin)?;
     model::anchor_env_files(&mut model, &loader_directory(&deploy)?);
     let (api, api_note) = api_version(&docker, &deploy);
-    let limits = StackLimits {
-        api: api.as_deref().and_then(parse_api),
-        policy: profile.inexpressible,
-    };
+    let api = api.as_deref().and_then(parse_api);
     let context = Context {
         profile: profile.name.clone(),
         host_cpus: host_cpus(),
@@ -70,11 +67,16 @@ pub fn run(
         let waiver = crate::compose::waiver::waiver(&name, &model["services"][&name])
             .map_err(|e| e.to_string())?;
         notes.push(api_note.clone());
-        read.push((name, spec, waiver, notes));
+        let limits = StackLimits {
+            api,
+            policy: profile.inexpressible,
+            memory: task_memory(spec.memory.as_ref().map(|m| m.value), &profile),
+        };
+        read.push((name, spec, waiver, notes, limits));
     }
     let subjects = read
         .iter()
-        .map(|(name, spec, waiver, notes)| {
+        .map(|(name, spec, waiver, notes, limits)| {
             let recorded = waiver
                 .as_ref()
                 .map(|w| w.allow.as_slice())
@@ -85,7 +87,7 @@ pub fn run(
                 judged: Judged::Container {
                     spec,
                     context: &context,
-                    limits: &limits,
+                    limits,
                 },
                 waivers: waivers
                     .for_service(name, &spec.image)
@@ -140,6 +142,19 @@ fn resolve(docker: &Path, deploy: &StackDeploy, stdin: &[u8]) -> Result<Value, S
     let output = exec::capture_with_input(docker, &args, stdin)
         .map_err(|e| format!("cannot run {}: {e}", docker.display()))?;
     if !output.status.success() {
+        let mut help = deploy.docker_words().to_vec();
+        help.extend(["stack", "config", "--help"].map(OsString::from));
+        let help: Vec<&OsStr> = help.iter().map(OsString::as_os_str).collect();
+        // An older CLI answers `stack config --help` with the help of `stack`.
+        let has_config = exec::capture(docker, &help).is_ok_and(|o| {
+            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("stack config")
+        });
+        if !has_config {
+            return Err(format!(
+                "{} has no `docker stack config` (docker CLI 23 and later), and hardrun reads a stack only as that loader reads it\nhelp: install a newer docker CLI, or point HARDRUN_DOCKER at one",
+                docker.display()
+            ));
+        }
         return Err(format!(
             "docker stack config cannot read the stack:\n{}",
             String::from_utf8_lossy(&output.stderr).trim()
@@ -195,7 +210,7 @@ fn api_version(docker: &Path, deploy: &StackDeploy) -> (Option<String>, String) 
     match version {
         Ok(version) => {
             let note = format!(
-                "Swarm on engine API {version}: a stack cannot express no-new-privileges, a swap limit, nor a tmpfs mode or owner{}",
+                "Swarm on engine API {version}: a stack cannot express no-new-privileges, a swap limit other than twice the memory limit, nor a tmpfs mode or owner{}",
                 if parse_api(&version)
                     .is_some_and(|api| api >= crate::swarm::limits::CAPABILITIES_API)
                 {

@@ -1,7 +1,8 @@
 //! What a Swarm stack cannot express, taken out of the plan before anything is written, and
 //! said. `docker stack deploy` has no no-new-privileges (it ignores `security_opt`; the service
 //! API has `Privileges.NoNewPrivileges` only from API 1.44 and the docker CLI never sends it)
-//! and no swap limit; `cap_drop`/`cap_add` and `deploy.resources.limits.pids` reach the task
+//! and no swap limit (the daemon gives a task twice its memory limit as memory plus swap, so a
+//! profile's swap of exactly that is delivered); `cap_drop`/`cap_add` and `deploy.resources.limits.pids` reach the task
 //! only from API 1.41 (below, the daemon drops them without a word); a tmpfs has a size but no
 //! `mode`, `uid` or `gid` (its options are API 1.46), and is always `rw,nosuid,nodev,noexec`.
 //!
@@ -10,8 +11,10 @@
 //! tmpfs that loses only its mode or owner loosens nothing: the rest of it is delivered and
 //! the loss said, whatever the profile says. Pure.
 
+use crate::docker::values::{parse_bytes, parse_swap};
 use crate::plan::{Change, ChangeKind, Limits};
-use crate::profile::Inexpressible;
+use crate::profile::{Inexpressible, Profile};
+use crate::rules::Level;
 use crate::spec::Edit;
 
 /// The engine API from which the service spec has capabilities and a pids limit.
@@ -27,6 +30,24 @@ pub struct StackLimits {
     /// The engine's API version; `None` when it is unknown (taken as older than 1.41).
     pub api: Option<(u32, u32)>,
     pub policy: Inexpressible,
+    /// The service's own memory limit, in bytes, when it has one.
+    pub memory: Option<i64>,
+}
+
+/// The memory limit the task will have: the service's own, tightened to the profile's under
+/// `enforce`, or the profile's when the service has none and `memory-limit` is on.
+pub fn task_memory(own: Option<i64>, profile: &Profile) -> Option<i64> {
+    let setting = profile
+        .setting("memory-limit")
+        .filter(|s| matches!(s.level, Level::Set | Level::Enforce));
+    let wanted = setting.and_then(|s| s.params.memory.as_ref().map(|m| m.bytes));
+    match (own, wanted) {
+        (Some(own), Some(wanted)) if setting.is_some_and(|s| s.level == Level::Enforce) => {
+            Some(own.min(wanted))
+        }
+        (Some(own), _) => Some(own),
+        (None, wanted) => wanted,
+    }
 }
 
 /// Reads `1.41`.
@@ -43,14 +64,20 @@ fn api_text(api: Option<(u32, u32)>) -> String {
 }
 
 impl StackLimits {
-    /// Why Swarm cannot deliver `edit`, and the way out; `None` when it can.
-    fn lost(&self, edit: &Edit) -> Option<(String, &'static str)> {
+    /// Why Swarm cannot deliver `edit`, and the way out; `None` when it can. `memory` is the
+    /// memory limit the task will have.
+    fn lost(&self, edit: &Edit, memory: Option<i64>) -> Option<(String, &'static str)> {
         let old = self.api.is_none_or(|api| api < CAPABILITIES_API);
         match edit {
             Edit::NoNewPrivileges => Some((
                 "a Swarm service cannot be given no-new-privileges: docker stack deploy ignores security_opt and the docker CLI never sends the service API's NoNewPrivileges".into(),
                 "set `\"no-new-privileges\": true` in /etc/docker/daemon.json on every node, then waive the rule for the stack with `--allow no-new-privileges=REASON`",
             )),
+            Edit::MemorySwap(swap)
+                if memory.is_some_and(|m| parse_swap(swap) == m.checked_mul(2)) =>
+            {
+                None
+            }
             Edit::MemorySwap(_) => Some((
                 "a Swarm service has no swap limit".into(),
                 "use a profile whose memory-limit has no `swap:`, or waive it with `--allow memory-limit=REASON`",
@@ -93,12 +120,22 @@ impl Limits for StackLimits {
         let mut lost: Vec<(String, &'static str)> = Vec::new();
         let mut tmpfs_lost: Vec<String> = Vec::new();
         let mut kept = Vec::new();
+        let memory = change
+            .edits
+            .iter()
+            .find_map(|edit| match edit {
+                Edit::Memory(size) => parse_bytes(size),
+                _ => None,
+            })
+            .or(self.memory);
         for edit in change.edits.drain(..) {
-            if let Some(why) = self.lost(&edit) {
+            if let Some(why) = self.lost(&edit, memory) {
                 lost.push(why);
                 continue;
             }
             match edit {
+                // The daemon's default for a task with a memory limit (`lost` let it through).
+                Edit::MemorySwap(_) => {}
                 Edit::Tmpfs { target, options } => {
                     let (gone, options) = tmpfs_loss(&options);
                     if !gone.is_empty() {
@@ -165,6 +202,7 @@ mod tests {
     const WARN: StackLimits = StackLimits {
         api: Some((1, 41)),
         policy: Inexpressible::Warn,
+        memory: None,
     };
 
     #[test]
@@ -185,10 +223,33 @@ mod tests {
     }
 
     #[test]
-    fn what_remains_of_a_change_is_delivered() {
+    fn a_swap_of_twice_the_memory_is_the_daemons_default() {
         let mut memory = change(
             "memory-limit",
             vec![Edit::Memory("512m".into()), Edit::MemorySwap("1g".into())],
+        );
+        StackLimits {
+            policy: Inexpressible::Deny,
+            ..WARN
+        }
+        .limit(&mut memory);
+        assert_eq!(memory.kind, ChangeKind::Added);
+        assert_eq!(memory.edits, [Edit::Memory("512m".into())]);
+        let mut swap_only = change("memory-limit", vec![Edit::MemorySwap("1g".into())]);
+        StackLimits {
+            memory: Some(512 << 20),
+            ..WARN
+        }
+        .limit(&mut swap_only);
+        assert_eq!(swap_only.kind, ChangeKind::Added, "{}", swap_only.reason);
+        assert!(swap_only.edits.is_empty());
+    }
+
+    #[test]
+    fn what_remains_of_a_change_is_delivered() {
+        let mut memory = change(
+            "memory-limit",
+            vec![Edit::Memory("512m".into()), Edit::MemorySwap("2g".into())],
         );
         WARN.limit(&mut memory);
         assert_eq!(memory.kind, ChangeKind::Added);
@@ -238,6 +299,17 @@ mod tests {
             }
         );
         assert!(tmpfs.reason.contains("/tmp (mode=1777,uid=1000,gid=1000)"));
+    }
+
+    #[test]
+    fn the_task_memory_is_the_services_or_the_profiles() {
+        let load = |name| crate::profile::load(name, &crate::profile::builtin::Builtins).unwrap();
+        let production = load("production");
+        let baseline = load("baseline");
+        assert_eq!(task_memory(None, &production), Some(512 << 20));
+        assert_eq!(task_memory(Some(1 << 30), &production), Some(512 << 20));
+        assert_eq!(task_memory(Some(1 << 20), &production), Some(1 << 20));
+        assert_eq!(task_memory(None, &baseline), None);
     }
 
     #[test]
