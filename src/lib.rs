@@ -142,6 +142,10 @@ fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<Exit
     match parse(argv.clone()) {
         Ok(DockerCommand::Create(invocation)) => commands::run::run(options, &invocation, depth),
         Ok(DockerCommand::Compose { at }) => commands::compose::run(options, argv, at, depth),
+        Ok(DockerCommand::Other) if swarm::service::service_word(&argv).is_some() => {
+            let at = swarm::service::service_word(&argv).unwrap_or_default();
+            commands::service::run(options, argv, at, depth)
+        }
         Ok(DockerCommand::Other) if swarm::command::stack_word(&argv).is_some() => {
             let at = swarm::command::stack_word(&argv).unwrap_or_default();
             commands::stack::run(options, argv, at, depth)

@@ -11,6 +11,7 @@ pub mod passthrough;
 pub mod profiles;
 pub mod rules;
 pub mod run;
+pub mod service;
 pub mod stack;
 pub mod verify;
 

@@ -54,7 +54,7 @@ pub fn run(
     let stdin = files_on_stdin(&deploy)?;
     let mut model = resolve(&docker, &deploy, &stdin)?;
     model::anchor_env_files(&mut model, &loader_directory(&deploy)?);
-    let (api, api_note) = api_version(&docker, &deploy);
+    let (api, api_note) = api_version(&docker, deploy.docker_words());
     let api = api.as_deref().and_then(parse_api);
     let context = Context {
         profile: profile.name.clone(),
@@ -71,6 +71,7 @@ pub fn run(
             api,
             policy: profile.inexpressible,
             memory: task_memory(spec.memory.as_ref().map(|m| m.value), &profile),
+            tmpfs_mode: false,
         };
         read.push((name, spec, waiver, notes, limits));
     }
@@ -183,22 +184,19 @@ fn loader_directory(deploy: &StackDeploy) -> Result<PathBuf, String> {
 
 /// The engine's API version: asked on the local socket, else of the docker CLI (which follows
 /// `-H`, contexts and `DOCKER_HOST`); and the note that says it.
-fn api_version(docker: &Path, deploy: &StackDeploy) -> (Option<String>, String) {
+pub(super) fn api_version(docker: &Path, docker_words: &[OsString]) -> (Option<String>, String) {
     let names_endpoint =
-        crate::docker::lexer::lex(deploy.docker_words(), 0, crate::docker::flags::GLOBAL_FLAGS)
-            .is_ok_and(|globals| {
+        crate::docker::lexer::lex(docker_words, 0, crate::docker::flags::GLOBAL_FLAGS).is_ok_and(
+            |globals| {
                 globals
                     .occurrences
                     .iter()
                     .any(|o| matches!(o.flag.long, "host" | "context" | "config"))
-            });
+            },
+        );
     let endpoint = crate::host::endpoint_unless_named(names_endpoint);
     let version = crate::engine::api_version(&endpoint).or_else(|_| {
-        let mut words: Vec<&OsStr> = deploy
-            .docker_words()
-            .iter()
-            .map(OsString::as_os_str)
-            .collect();
+        let mut words: Vec<&OsStr> = docker_words.iter().map(OsString::as_os_str).collect();
         words.extend(["version", "--format", "{{.Server.APIVersion}}"].map(OsStr::new));
         exec::capture(docker, &words)
             .ok()

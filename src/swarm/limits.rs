@@ -30,8 +30,11 @@ pub struct StackLimits {
     /// The engine's API version; `None` when it is unknown (taken as older than 1.41).
     pub api: Option<(u32, u32)>,
     pub policy: Inexpressible,
-    /// The service's own memory limit, in bytes, when it has one.
+    /// The memory limit the task will have, in bytes (`task_memory`).
     pub memory: Option<i64>,
+    /// Whether a tmpfs can have a mode: `service create --mount tmpfs-mode=` can, a stack file
+    /// cannot.
+    pub tmpfs_mode: bool,
 }
 
 /// The memory limit the task will have: the service's own, tightened to the profile's under
@@ -70,8 +73,8 @@ impl StackLimits {
         let old = self.api.is_none_or(|api| api < CAPABILITIES_API);
         match edit {
             Edit::NoNewPrivileges => Some((
-                "a Swarm service cannot be given no-new-privileges: docker stack deploy ignores security_opt and the docker CLI never sends the service API's NoNewPrivileges".into(),
-                "set `\"no-new-privileges\": true` in /etc/docker/daemon.json on every node, then waive the rule for the stack with `--allow no-new-privileges=REASON`",
+                "a Swarm service cannot be given no-new-privileges: the docker CLI never sends the service API's NoNewPrivileges (and docker stack deploy ignores security_opt)".into(),
+                "set `\"no-new-privileges\": true` in /etc/docker/daemon.json on every node, then waive the rule with `--allow no-new-privileges=REASON`",
             )),
             Edit::MemorySwap(swap)
                 if memory.is_some_and(|m| parse_swap(swap) == m.checked_mul(2)) =>
@@ -103,12 +106,15 @@ impl StackLimits {
 
 /// The options of a tmpfs a stack cannot give it (`mode=1777`, `uid=1000`), and the options
 /// that remain.
-fn tmpfs_loss(options: &str) -> (Vec<String>, String) {
+fn tmpfs_loss(options: &str, mode: bool) -> (Vec<String>, String) {
     let (kept, lost): (Vec<&str>, Vec<&str>) = options
         .split(',')
         .map(str::trim)
         .filter(|o| !o.is_empty())
-        .partition(|o| TMPFS_DELIVERED.contains(&o.split('=').next().unwrap_or_default()));
+        .partition(|o| {
+            let key = o.split('=').next().unwrap_or_default();
+            TMPFS_DELIVERED.contains(&key) || (mode && key == "mode")
+        });
     (
         lost.into_iter().map(str::to_owned).collect(),
         kept.join(","),
@@ -137,7 +143,7 @@ impl Limits for StackLimits {
                 // The daemon's default for a task with a memory limit (`lost` let it through).
                 Edit::MemorySwap(_) => {}
                 Edit::Tmpfs { target, options } => {
-                    let (gone, options) = tmpfs_loss(&options);
+                    let (gone, options) = tmpfs_loss(&options, self.tmpfs_mode);
                     if !gone.is_empty() {
                         tmpfs_lost.push(format!("{target} ({})", gone.join(",")));
                     }
@@ -149,7 +155,7 @@ impl Limits for StackLimits {
         change.edits = kept;
         if !tmpfs_lost.is_empty() {
             change.reason = format!(
-                "{}; a Swarm tmpfs has a size but no mode or owner, so {} get the mode of the image's directory and belong to root: the container's user may not be able to write there",
+                "{}; a Swarm tmpfs cannot have these options, so {} get the mode of the image's directory (unless a mode is given) and belong to root: the container's user may not be able to write there",
                 change.reason,
                 tmpfs_lost.join(", ")
             );
@@ -203,6 +209,7 @@ mod tests {
         api: Some((1, 41)),
         policy: Inexpressible::Warn,
         memory: None,
+        tmpfs_mode: false,
     };
 
     #[test]

@@ -123,7 +123,7 @@ fn the_hardened_stack_is_what_the_docker_loader_reads_and_names_what_swarm_canno
         "services.web.security_opt is ignored by docker stack deploy",
         "Swarm on engine API",
         "a Swarm service cannot be given no-new-privileges",
-        "a Swarm tmpfs has a size but no mode or owner",
+        "a Swarm tmpfs cannot have these options",
     ] {
         assert!(
             explain.contains(said),
@@ -205,14 +205,14 @@ impl Swarm {
         swarm
     }
 
-    /// The running task containers of the stack, once there are `count` of them.
-    fn tasks(&self, count: usize, limit: Duration) -> Vec<String> {
+    /// The running task containers with `label`, once there are `count` of them.
+    fn tasks(&self, label: &str, count: usize, limit: Duration) -> Vec<String> {
         let start = Instant::now();
         loop {
             let out = self.engine.docker([
                 "ps",
                 "--filter",
-                &format!("label=com.docker.stack.namespace={}", self.stack),
+                &format!("label={label}"),
                 "--filter",
                 "status=running",
                 "--format",
@@ -278,7 +278,11 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
         out.stderr.contains("no-new-privileges"),
         "the warning names what Swarm cannot express: {out:?}"
     );
-    let tasks = swarm.tasks(2, Duration::from_secs(60));
+    let tasks = swarm.tasks(
+        &format!("com.docker.stack.namespace={stack}"),
+        2,
+        Duration::from_secs(60),
+    );
     assert_eq!(tasks.len(), 2, "{tasks:?}");
     for task in &tasks {
         // Named by Swarm, not by the test: `Container` only to look inside it.
@@ -345,7 +349,57 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
             "{task}: {verified:?}"
         );
     }
+    service_create(engine, &swarm, &sandbox);
     drop(swarm);
     let state = engine.docker_ok(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
     assert_eq!(state.trim(), "inactive", "the swarm is left");
+}
+
+/// `hardrun service create` on the same swarm: the flags of its own table, the tmpfs with the
+/// mode a service can give it.
+fn service_create(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
+    let name = format!("hr-swarm-svc-{}", std::process::id());
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        &name,
+        "--no-resolve-image",
+        IMAGE,
+        "sh",
+        "-c",
+        UNTIL_TERM,
+    ]);
+    out.assert_code(0);
+    let tasks = swarm.tasks(
+        &format!("com.docker.swarm.service.name={name}"),
+        1,
+        Duration::from_secs(60),
+    );
+    let task = &tasks[0];
+    let container = Container::named(engine, task);
+    let inside = probe_inside(engine, &container);
+    eprintln!("observed [service {task}] inside: {inside:?}");
+    let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
+    assert!(
+        String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
+        "{}",
+        show(&root_write)
+    );
+    assert_eq!(inside["uid"], "1000");
+    assert_eq!(hex_mask(inside.get("CapEff")), 0);
+    assert_eq!(inside["NoNewPrivs"], "0");
+    assert_eq!(inside["pids"], "100");
+    assert_eq!(inside["memory"], "536870912");
+    assert_eq!(inside["tmp_write"], "ok");
+    let inspect = engine.inspect(task);
+    assert_eq!(inspect["HostConfig"]["ReadonlyRootfs"], true);
+    assert_eq!(
+        inspect["Config"]["Labels"]["io.hardrun.profile"],
+        "production"
+    );
+    let _ = engine.docker(["service", "rm", &name]);
 }
