@@ -105,6 +105,27 @@ pub fn image(endpoint: &Endpoint, image: &str) -> ImageLookup {
     }
 }
 
+/// The engine's API version (`ApiVersion` of `GET /version`), as `1.41`; why not, when the
+/// engine is not asked or does not say.
+#[allow(clippy::disallowed_methods)] // the engine's socket is an edge, like exec
+pub fn api_version(endpoint: &Endpoint) -> Result<String, String> {
+    let socket = match endpoint {
+        Endpoint::Socket(socket) => socket,
+        Endpoint::Elsewhere(why) => return Err(why.clone()),
+    };
+    match get(socket, "/version") {
+        Ok((200, body)) => serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|json| json.get("ApiVersion")?.as_str().map(str::to_owned))
+            .ok_or_else(|| "the engine's /version answer has no ApiVersion".to_owned()),
+        Ok((status, _)) => Err(format!("the engine answered HTTP {status}")),
+        Err(error) => Err(format!(
+            "cannot reach the engine at {}: {error}",
+            socket.display()
+        )),
+    }
+}
+
 /// One `GET` on a unix socket: the status and the body. HTTP/1.0, so the engine answers with
 /// the whole body and closes. The request is one write (a fresh socket's buffer takes it
 /// whole, so only reading needs a timeout); reading stops at the end of the body when the

@@ -60,6 +60,13 @@ pub fn engine_endpoint(invocation: &Invocation) -> engine::Endpoint {
         .globals()
         .iter()
         .any(|o| matches!(o.flag.long, "host" | "context" | "config"));
+    endpoint_unless_named(names_endpoint)
+}
+
+/// Where the engine is, as docker would decide it when the global options name (or do not name)
+/// a host, context or configuration.
+#[allow(clippy::disallowed_methods)] // the I/O edge
+pub fn endpoint_unless_named(names_endpoint: bool) -> engine::Endpoint {
     let docker_host = std::env::var_os("DOCKER_HOST");
     let docker_context = std::env::var_os("DOCKER_CONTEXT");
     let current_context = if names_endpoint || docker_host.is_some() || docker_context.is_some() {

@@ -37,6 +37,7 @@ pub mod scratch;
 pub mod spec;
 pub mod start;
 pub mod suggest;
+pub mod swarm;
 pub mod verify;
 pub mod waivers;
 
@@ -144,6 +145,14 @@ fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<Exit
     match parse(argv.clone()) {
         Ok(DockerCommand::Create(invocation)) => commands::run::run(options, &invocation, depth),
         Ok(DockerCommand::Compose { at }) => commands::compose::run(options, argv, at, depth),
+        Ok(DockerCommand::Other) if swarm::service::service_word(&argv).is_some() => {
+            let at = swarm::service::service_word(&argv).unwrap_or_default();
+            commands::service::run(options, argv, at, depth)
+        }
+        Ok(DockerCommand::Other) if swarm::command::stack_word(&argv).is_some() => {
+            let at = swarm::command::stack_word(&argv).unwrap_or_default();
+            commands::stack::run(options, argv, at, depth)
+        }
         Ok(DockerCommand::Other) => match exec_guard::detect(&argv) {
             Ok(Some(Guarded::Exec(line))) => commands::exec::run(options, &line, depth),
             Ok(Some(Guarded::Build(line))) => commands::build::run(options, &line, depth),

@@ -12,6 +12,8 @@ pub mod passthrough;
 pub mod profiles;
 pub mod rules;
 pub mod run;
+pub mod service;
+pub mod stack;
 pub mod verify;
 
 use crate::cli::Cli;

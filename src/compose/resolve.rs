@@ -329,7 +329,7 @@ pub fn hand_over(
 }
 
 /// The hardened model in memory, on a descriptor docker compose inherits (no `O_CLOEXEC`).
-fn model_fd(model: &[u8]) -> io::Result<OwnedFd> {
+pub fn model_fd(model: &[u8]) -> io::Result<OwnedFd> {
     let fd = rustix::fs::memfd_create("hardrun-compose-model", rustix::fs::MemfdFlags::empty())?;
     let mut file = std::fs::File::from(fd);
     file.write_all(model)?;

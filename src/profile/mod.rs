@@ -33,6 +33,19 @@ pub struct Profile {
     pub rules: Vec<RuleSetting>,
     /// Whether the catalogue of known images applies (`catalogue: off` turns it off).
     pub catalogue: bool,
+    /// What happens to a control the front end cannot express (a Swarm stack has no
+    /// no-new-privileges): reported, or refused.
+    pub inexpressible: Inexpressible,
+}
+
+/// What a profile does with a control the front end cannot express (`inexpressible:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Inexpressible {
+    /// Said in the report; the rest is delivered.
+    #[default]
+    Warn,
+    /// Refused, with the way out named.
+    Deny,
 }
 
 impl Profile {
@@ -234,6 +247,10 @@ fn merge(name: String, source: String, docs: Vec<(String, String, ProfileDoc)>) 
         .iter()
         .find_map(|(_, _, doc)| doc.catalogue)
         .unwrap_or(true);
+    let inexpressible = docs
+        .iter()
+        .find_map(|(_, _, doc)| doc.inexpressible)
+        .unwrap_or_default();
     for (_, _, doc) in docs.into_iter().rev() {
         for entry in doc.rules {
             let setting = rules
@@ -253,6 +270,7 @@ fn merge(name: String, source: String, docs: Vec<(String, String, ProfileDoc)>) 
         extends,
         rules,
         catalogue,
+        inexpressible,
     }
 }
 
@@ -298,6 +316,9 @@ impl fmt::Display for Profile {
         writeln!(f, "description: {:?}", self.description)?;
         if !self.catalogue {
             writeln!(f, "catalogue: off")?;
+        }
+        if self.inexpressible == Inexpressible::Deny {
+            writeln!(f, "inexpressible: deny")?;
         }
         writeln!(f, "rules:")?;
         for setting in &self.rules {

@@ -2,8 +2,8 @@
 //! every mistake at its line and column with a suggestion.
 
 use crate::docker::values::{parse_bool, parse_bytes, parse_cpus, parse_duration, parse_int};
-use crate::profile::ProfileError;
 use crate::profile::raw::{Key, Node, Value};
+use crate::profile::{Inexpressible, ProfileError};
 use crate::rules::env_config::{Format, FormatKind, Pattern, Required};
 use crate::rules::{self, ByteSize, Duration, Level, Params, RULES, Rule, TmpfsParam};
 use crate::suggest::did_you_mean;
@@ -17,6 +17,8 @@ pub struct ProfileDoc {
     pub rules: Vec<RuleEntry>,
     /// `catalogue: on|off`: whether the catalogue of known images applies.
     pub catalogue: Option<bool>,
+    /// `inexpressible: warn|deny`: what a front end that cannot express a control does (Swarm).
+    pub inexpressible: Option<Inexpressible>,
 }
 
 /// A rule as one profile file sets it; absent parts come from the profile it extends.
@@ -27,7 +29,13 @@ pub struct RuleEntry {
     pub params: Params,
 }
 
-const TOP_KEYS: [&str; 4] = ["description", "extends", "rules", "catalogue"];
+const TOP_KEYS: [&str; 5] = [
+    "description",
+    "extends",
+    "rules",
+    "catalogue",
+    "inexpressible",
+];
 
 /// Reads a parsed profile. `file` names it in errors.
 pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
@@ -42,6 +50,7 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
                 extends: None,
                 rules: vec![],
                 catalogue: None,
+                inexpressible: None,
             });
         }
         other => {
@@ -57,6 +66,7 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
         extends: None,
         rules: Vec::new(),
         catalogue: None,
+        inexpressible: None,
     };
     for (key, value) in entries {
         match key.text.as_str() {
@@ -82,6 +92,19 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
                     }
                 })
             }
+            "inexpressible" => {
+                doc.inexpressible = Some(match scalar(file, value)? {
+                    "warn" => Inexpressible::Warn,
+                    "deny" => Inexpressible::Deny,
+                    other => {
+                        return Err(at(
+                            value.at(),
+                            format!("invalid inexpressible setting '{other}'"),
+                            Some("write `inexpressible: warn` or `inexpressible: deny`".into()),
+                        ));
+                    }
+                })
+            }
             other => {
                 return Err(at(
                     key.at(),
@@ -89,7 +112,7 @@ pub fn read(file: &str, root: &Node) -> Result<ProfileDoc, ProfileError> {
                     Some(help_for(
                         other,
                         TOP_KEYS.iter().copied(),
-                        "the keys are: description, extends, rules, catalogue",
+                        "the keys are: description, extends, rules, catalogue, inexpressible",
                     )),
                 ));
             }

@@ -65,7 +65,7 @@ pub fn engine() -> Option<&'static Engine> {
 }
 
 /// Whether `HARDRUN_E2E=required` (as `.ci/run` sets it).
-fn e2e_required() -> bool {
+pub fn e2e_required() -> bool {
     std::env::var("HARDRUN_E2E").is_ok_and(|v| v == "required")
 }
 
@@ -417,6 +417,7 @@ impl Engine {
         Container {
             name: format!("hardrun-e2e-{test}-{}", std::process::id()),
             engine: self,
+            owned: true,
         }
     }
 
@@ -434,9 +435,21 @@ impl Engine {
 pub struct Container {
     pub name: String,
     engine: &'static Engine,
+    /// Whether it is removed on drop (not a container someone else named, such as a Swarm
+    /// task, which its stack removes).
+    owned: bool,
 }
 
 impl Container {
+    /// A container the test did not create (a Swarm task): looked at, never removed.
+    pub fn named(engine: &'static Engine, name: &str) -> Container {
+        Container {
+            name: name.to_owned(),
+            engine,
+            owned: false,
+        }
+    }
+
     /// `docker exec NAME sh -c SCRIPT` (as the container's user), which must succeed; stdout.
     #[track_caller]
     pub fn sh(&self, script: &str) -> String {
@@ -481,6 +494,9 @@ impl Container {
 
 impl Drop for Container {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let _ = self.engine.docker(["rm", "-f", &self.name]);
     }
 }

@@ -19,6 +19,7 @@ mod policy;
 mod profiles;
 mod readme;
 mod support;
+mod swarm;
 mod typed;
 mod verify;
 mod waivers;

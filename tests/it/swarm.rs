@@ -1,0 +1,405 @@
+//! `hardrun stack deploy` on the real engine: what the docker CLI's loader makes of the
+//! hardened stack (`docker stack config`, no swarm needed), and a stack deployed on a
+//! single-node swarm, looked at inside its task containers and checked by `hardrun verify`.
+//!
+//! The swarm lives for one test only: `docker swarm init --advertise-addr 127.0.0.1`, and a
+//! guard that removes the stack, leaves the swarm (`--force`) and removes the `docker_gwbridge`
+//! network the swarm created, even when the test fails. An engine already in a swarm is not
+//! touched: the test fails and says so. Images are the local test images (`--resolve-image
+//! never`: nothing is pulled).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::e2e::{UNTIL_TERM, hex_mask, probe_inside};
+use crate::engine::{Container, Engine, IMAGE, e2e_required, engine, show, stdout};
+use crate::support::Sandbox;
+
+/// A docker CLI with `docker stack config` (CLI 23 and later), which hardrun needs to read a
+/// stack: the engine's own CLI, else the first on `PATH` that has it. `None` (said loudly) when
+/// there is none; a failure under `HARDRUN_E2E=required`.
+fn stack_docker(engine: &Engine) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let candidates = std::iter::once(engine.docker.clone())
+        .chain(std::env::split_paths(&path).map(|dir| dir.join("docker")));
+    for candidate in candidates {
+        let has_config = std::process::Command::new(&candidate)
+            .args(["stack", "config", "--help"])
+            .output()
+            .is_ok_and(|o| o.status.success() && stdout(&o).contains("docker stack config"));
+        if has_config {
+            return Some(candidate);
+        }
+    }
+    let message = "no docker CLI here has `docker stack config` (CLI 23 and later): the stack deploy tests cannot run";
+    assert!(!e2e_required(), "{message} (HARDRUN_E2E=required)");
+    eprintln!("SKIPPED: {message}");
+    None
+}
+
+/// The engine's sandbox, handing off to `docker`.
+fn sandbox_with(engine: &Engine, docker: &Path) -> Sandbox {
+    let mut sandbox = engine.sandbox();
+    sandbox.env("HARDRUN_DOCKER", docker);
+    sandbox
+}
+
+/// A stack of two services of the plain test image: one that says no-new-privileges (which
+/// Swarm ignores), one bare.
+fn stack_file(sandbox: &Sandbox) {
+    sandbox.write(
+        "compose.yaml",
+        &format!(
+            r#"services:
+  web:
+    image: {IMAGE}
+    command: ["sh", "-c", {UNTIL_TERM:?}]
+    security_opt: ["no-new-privileges:true"]
+    environment:
+      GREETING: "$${{literal}}"
+  worker:
+    image: {IMAGE}
+    command: ["sleep", "300"]
+"#
+        ),
+    );
+}
+
+#[test]
+fn the_hardened_stack_is_what_the_docker_loader_reads_and_names_what_swarm_cannot_express() {
+    let Some(engine) = engine() else { return };
+    let Some(docker) = stack_docker(engine) else {
+        return;
+    };
+    let sandbox = sandbox_with(engine, &docker);
+    stack_file(&sandbox);
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "--dry-run",
+        "--explain",
+        "stack",
+        "deploy",
+        "-c",
+        "compose.yaml",
+        "hr-swarm-dry",
+    ]);
+    out.assert_code(0);
+    // The dry run is the stack docker would get; its own loader reads it.
+    let mut config = std::process::Command::new(&docker);
+    config.args(["stack", "config", "-c", "-"]);
+    let resolved = pipe(config, out.stdout.as_bytes());
+    assert!(resolved.status.success(), "{}", show(&resolved));
+    let model = hardrun_yaml(&stdout(&resolved));
+    for name in ["web", "worker"] {
+        let service = &model["services"][name];
+        assert_eq!(service["read_only"], true, "{name}");
+        assert_eq!(service["user"], "1000:1000");
+        assert_eq!(service["cap_drop"], serde_json::json!(["ALL"]));
+        assert_eq!(service["cap_add"], serde_json::json!(["NET_BIND_SERVICE"]));
+        let limits = &service["deploy"]["resources"]["limits"];
+        assert_eq!(limits["pids"], 100);
+        assert_eq!(limits["memory"], "536870912");
+        assert_eq!(service["deploy"]["restart_policy"]["condition"], "any");
+        assert_eq!(service["logging"]["options"]["max-size"], "10m");
+        assert_eq!(service["labels"]["io.hardrun.profile"], "production");
+        let tmpfs: Vec<&Value> = service["volumes"]
+            .as_array()
+            .expect("volumes")
+            .iter()
+            .filter(|v| v["type"] == "tmpfs")
+            .collect();
+        assert_eq!(tmpfs.len(), 2, "{name}: {tmpfs:?}");
+    }
+    // A `$` of a value survives the loader's second interpolation.
+    assert_eq!(
+        model["services"]["web"]["environment"]["GREETING"],
+        "${literal}"
+    );
+    let explain = out.stderr.as_str();
+    for said in [
+        "services.web.security_opt is ignored by docker stack deploy",
+        "Swarm on engine API",
+        "a Swarm service cannot be given no-new-privileges",
+        "a Swarm tmpfs cannot have these options",
+    ] {
+        assert!(
+            explain.contains(said),
+            "--explain lacks {said:?}:\n{explain}"
+        );
+    }
+
+    // strict refuses what Swarm cannot express, and names the way out.
+    let strict = sandbox.run([
+        "--profile",
+        "strict",
+        "--dry-run",
+        "stack",
+        "deploy",
+        "-c",
+        "compose.yaml",
+        "hr-swarm-dry",
+    ]);
+    strict.assert_code(125);
+    assert!(
+        strict.stderr.contains("inexpressible: deny")
+            && strict.stderr.contains("--allow no-new-privileges=REASON"),
+        "{strict:?}"
+    );
+}
+
+/// Runs `command` with `input` on stdin.
+fn pipe(mut command: std::process::Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("the stack is written");
+    child.wait_with_output().expect("docker ends")
+}
+
+/// Reads YAML the way hardrun reads compose output.
+fn hardrun_yaml(text: &str) -> Value {
+    hardrun::compose::yaml::parse(text).expect("the loader printed YAML")
+}
+
+/// A single-node swarm for one test; the stack removed, the swarm left and its bridge network
+/// removed on drop, whatever happened.
+struct Swarm {
+    engine: &'static Engine,
+    stack: String,
+    bridge_was_there: bool,
+}
+
+impl Swarm {
+    fn init(engine: &'static Engine, stack: &str) -> Swarm {
+        let state = engine.docker_ok(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+        assert_eq!(
+            state.trim(),
+            "inactive",
+            "this engine is already part of a swarm ({}): the swarm test creates and leaves a swarm of its own, so it does not run here; leave the swarm (`docker swarm leave`) or run the tests on another engine",
+            state.trim()
+        );
+        let bridge_was_there = engine
+            .docker(["network", "inspect", "docker_gwbridge"])
+            .status
+            .success();
+        let swarm = Swarm {
+            engine,
+            stack: stack.to_owned(),
+            bridge_was_there,
+        };
+        let init = engine.docker(["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+        assert!(init.status.success(), "{}", show(&init));
+        swarm
+    }
+
+    /// The running task containers with `label`, once there are `count` of them.
+    fn tasks(&self, label: &str, count: usize, limit: Duration) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let out = self.engine.docker([
+                "ps",
+                "--filter",
+                &format!("label={label}"),
+                "--filter",
+                "status=running",
+                "--format",
+                "{{.Names}}",
+            ]);
+            let names: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+            if names.len() >= count {
+                return names;
+            }
+            if start.elapsed() > limit {
+                let ps = self.engine.docker([
+                    "stack",
+                    "ps",
+                    "--no-trunc",
+                    "--format",
+                    "{{.Name}} {{.CurrentState}} {{.Error}}",
+                    &self.stack,
+                ]);
+                panic!(
+                    "{} of {count} tasks running after {limit:?}:\n{}",
+                    names.len(),
+                    show(&ps)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+impl Drop for Swarm {
+    fn drop(&mut self) {
+        let _ = self.engine.docker(["stack", "rm", &self.stack]);
+        let _ = self.engine.docker(["swarm", "leave", "--force"]);
+        if !self.bridge_was_there {
+            let _ = self.engine.docker(["network", "rm", "docker_gwbridge"]);
+        }
+    }
+}
+
+#[test]
+fn a_production_stack_runs_every_control_swarm_can_express() {
+    let Some(engine) = engine() else { return };
+    let Some(docker) = stack_docker(engine) else {
+        return;
+    };
+    let stack = format!("hr-swarm-e2e-{}", std::process::id());
+    let sandbox = sandbox_with(engine, &docker);
+    stack_file(&sandbox);
+    let swarm = Swarm::init(engine, &stack);
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "stack",
+        "deploy",
+        "-c",
+        "compose.yaml",
+        "--resolve-image",
+        "never",
+        &stack,
+    ]);
+    out.assert_code(0);
+    assert!(
+        out.stderr.contains("no-new-privileges"),
+        "the warning names what Swarm cannot express: {out:?}"
+    );
+    let tasks = swarm.tasks(
+        &format!("com.docker.stack.namespace={stack}"),
+        2,
+        Duration::from_secs(60),
+    );
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    for task in &tasks {
+        // Named by Swarm, not by the test: `Container` only to look inside it.
+        let container = Container::named(engine, task);
+        let inside = probe_inside(engine, &container);
+        eprintln!("observed [swarm {task}] inside: {inside:?}");
+        let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
+        assert!(
+            String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
+            "{task}: {}",
+            show(&root_write)
+        );
+        assert_eq!(inside["uid"], "1000", "{task}");
+        assert_eq!(inside["gid"], "1000", "{task}");
+        assert_eq!(hex_mask(inside.get("CapEff")), 0, "{task}: CapEff");
+        assert_eq!(
+            hex_mask(inside.get("CapBnd")),
+            1 << 10,
+            "{task}: only NET_BIND_SERVICE is bounded"
+        );
+        // Swarm cannot express it, as --explain says.
+        assert_eq!(inside["NoNewPrivs"], "0", "{task}");
+        assert_eq!(inside["pids"], "100", "{task}");
+        assert_eq!(inside["memory"], "536870912", "{task}");
+        assert_eq!(inside["tmp_write"], "ok", "{task}: /tmp");
+        assert!(
+            inside["tmp_exec"].contains("Permission denied"),
+            "{task}: noexec /tmp ran a script: {}",
+            inside["tmp_exec"]
+        );
+        let inspect = engine.inspect(task);
+        let host = &inspect["HostConfig"];
+        assert_eq!(host["ReadonlyRootfs"], true);
+        assert_eq!(host["NanoCpus"], 1_000_000_000_i64);
+        if engine.swap_limit {
+            // The profile's 1g of memory plus swap is the daemon's default for 512m.
+            assert_eq!(host["MemorySwap"], 1_073_741_824_i64);
+            assert_eq!(inside["swap"], "1073741824", "{task}");
+        }
+        assert_eq!(host["LogConfig"]["Config"]["max-file"], "3");
+        assert_eq!(
+            inspect["Config"]["Labels"]["io.hardrun.profile"],
+            "production"
+        );
+
+        // verify: every rule passes but the two Swarm does not give a container.
+        let verified = sandbox.run(["--format", "json", "verify", task]);
+        let report = verified.json();
+        let failed: Vec<String> = report["containers"][0]["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .filter(|v| v["verdict"] != "pass")
+            .map(|v| format!("{} {}", v["rule"], v["verdict"]))
+            .collect();
+        // no-new-privileges: not expressible; restart-policy: Swarm restarts the task, the
+        // container itself has no policy.
+        assert_eq!(
+            failed,
+            [
+                "\"no-new-privileges\" \"fail\"",
+                "\"restart-policy\" \"fail\""
+            ],
+            "{task}: {verified:?}"
+        );
+    }
+    service_create(engine, &swarm, &sandbox);
+    drop(swarm);
+    let state = engine.docker_ok(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+    assert_eq!(state.trim(), "inactive", "the swarm is left");
+}
+
+/// `hardrun service create` on the same swarm: the flags of its own table, the tmpfs with the
+/// mode a service can give it.
+fn service_create(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
+    let name = format!("hr-swarm-svc-{}", std::process::id());
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        &name,
+        "--no-resolve-image",
+        IMAGE,
+        "sh",
+        "-c",
+        UNTIL_TERM,
+    ]);
+    out.assert_code(0);
+    let tasks = swarm.tasks(
+        &format!("com.docker.swarm.service.name={name}"),
+        1,
+        Duration::from_secs(60),
+    );
+    let task = &tasks[0];
+    let container = Container::named(engine, task);
+    let inside = probe_inside(engine, &container);
+    eprintln!("observed [service {task}] inside: {inside:?}");
+    let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
+    assert!(
+        String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
+        "{}",
+        show(&root_write)
+    );
+    assert_eq!(inside["uid"], "1000");
+    assert_eq!(hex_mask(inside.get("CapEff")), 0);
+    assert_eq!(inside["NoNewPrivs"], "0");
+    assert_eq!(inside["pids"], "100");
+    assert_eq!(inside["memory"], "536870912");
+    assert_eq!(inside["tmp_write"], "ok");
+    let inspect = engine.inspect(task);
+    assert_eq!(inspect["HostConfig"]["ReadonlyRootfs"], true);
+    assert_eq!(
+        inspect["Config"]["Labels"]["io.hardrun.profile"],
+        "production"
+    );
+    let _ = engine.docker(["service", "rm", &name]);
+}
