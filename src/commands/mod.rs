@@ -6,7 +6,9 @@
 pub mod build;
 pub mod completions;
 pub mod compose;
+pub mod doctor;
 pub mod exec;
+pub mod fit;
 pub mod passthrough;
 pub mod profiles;
 pub mod rules;
