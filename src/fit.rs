@@ -118,23 +118,44 @@ struct Search<'a> {
     progress: &'a mut dyn FnMut(&str),
     tried: Vec<String>,
     trials: usize,
+    /// Every trial run, with its outcome.
+    seen: Vec<(Trial, Outcome)>,
 }
 
 impl Search<'_> {
+    /// Runs the trials not run before (a trial already run is answered from memory).
     fn batch(&mut self, trials: &[Trial]) -> Vec<Outcome> {
-        let outcomes = self.runner.run(trials);
-        for (trial, outcome) in trials.iter().zip(&outcomes) {
-            self.trials += 1;
-            let line = format!(
-                "trial {}: {}: {}",
-                self.trials,
-                describe(trial),
-                result(outcome)
-            );
-            (self.progress)(&line);
-            self.tried.push(line);
+        let mut fresh: Vec<Trial> = Vec::new();
+        for trial in trials {
+            if !self.seen.iter().any(|(t, _)| t == trial) && !fresh.contains(trial) {
+                fresh.push(trial.clone());
+            }
         }
-        outcomes
+        if !fresh.is_empty() {
+            let outcomes = self.runner.run(&fresh);
+            for (trial, outcome) in fresh.into_iter().zip(outcomes) {
+                self.trials += 1;
+                let line = format!(
+                    "trial {}: {}: {}",
+                    self.trials,
+                    describe(&trial),
+                    result(&outcome)
+                );
+                (self.progress)(&line);
+                self.tried.push(line);
+                self.seen.push((trial, outcome));
+            }
+        }
+        trials
+            .iter()
+            .map(|trial| {
+                self.seen
+                    .iter()
+                    .find(|(t, _)| t == trial)
+                    .map(|(_, o)| o.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
     }
 
     fn one(&mut self, trial: Trial) -> Outcome {
@@ -181,6 +202,7 @@ pub fn search(inputs: &Inputs, runner: &mut dyn Runner, progress: &mut dyn FnMut
         progress,
         tried: Vec::new(),
         trials: 0,
+        seen: Vec::new(),
     };
     let verdict = run_search(inputs, &mut search);
     Report {
