@@ -219,6 +219,14 @@ fn no_trial_left(engine: &Engine) {
     assert!(ours.is_empty(), "trial containers left: {ours:?}");
 }
 
+/// What a test fits: the image, the command after it, the check and the time it may take.
+pub(crate) struct Subject<'a> {
+    pub image: &'a str,
+    pub run: &'a [&'a str],
+    pub check: Check,
+    pub limit: Duration,
+}
+
 /// Runs the image under the profile through hardrun with `project` as `.hardrun.yaml`, and
 /// checks it.
 fn passes_under_profile(
@@ -226,11 +234,15 @@ fn passes_under_profile(
     sandbox: &Sandbox,
     test: &str,
     project: &str,
-    image: &str,
-    run: &[&str],
-    check: &Check,
-    limit: Duration,
+    subject: &Subject,
 ) -> bool {
+    let Subject {
+        image,
+        run,
+        check,
+        limit,
+    } = subject;
+    let limit = *limit;
     sandbox.write(".hardrun.yaml", project);
     let container = engine.container(test);
     let mut args = strings(&[
@@ -241,7 +253,7 @@ fn passes_under_profile(
         "--name",
     ]);
     args.push(container.name.clone());
-    args.push(image.to_owned());
+    args.push((*image).to_owned());
     args.extend(strings(run));
     let out = hardrun(sandbox, &args);
     assert_eq!(out.code, Some(0), "{}", out.all_output());
@@ -254,11 +266,14 @@ fn passes_under_profile(
 pub(crate) fn fit_and_prove(
     engine: &'static Engine,
     test: &str,
-    image: &str,
-    run: &[&str],
-    check: Check,
-    limit: Duration,
+    subject: &Subject,
 ) -> (Found, Duration) {
+    let Subject {
+        image,
+        run,
+        check,
+        limit,
+    } = subject;
     let sandbox = sandbox(engine);
     let mut args = strings(&["--profile", "./production-nocat.yaml", "fit"]);
     args.extend(check.fit_flags());
@@ -292,16 +307,7 @@ pub(crate) fn fit_and_prove(
     );
     // The written file itself: the probe passes under the profile through hardrun.
     assert!(
-        passes_under_profile(
-            engine,
-            &sandbox,
-            &format!("{test}-fit"),
-            &written,
-            image,
-            run,
-            &check,
-            limit
-        ),
+        passes_under_profile(engine, &sandbox, &format!("{test}-fit"), &written, subject),
         "{image} fails its probe under the adjustment fit wrote:\n{written}"
     );
     // Minimality: without any one element, it fails.
@@ -316,7 +322,7 @@ pub(crate) fn fit_and_prove(
             what.replace(['/', ' '], "-").to_lowercase()
         );
         assert!(
-            !passes_under_profile(engine, &sandbox, &name, &project, image, run, &check, limit),
+            !passes_under_profile(engine, &sandbox, &name, &project, subject),
             "{image} passes its probe without {what}: fit kept an element it does not need"
         );
     }
@@ -333,14 +339,42 @@ fn fit_finds_the_path_the_capability_and_the_user_and_each_is_needed() {
     let (found, _) = fit_and_prove(
         engine,
         "fit-busybox",
-        IMAGE,
-        &["sh", "-c", WRITES_AND_CHOWNS],
-        Check::Command("test -f /home/app/state"),
-        Duration::from_secs(5),
+        &Subject {
+            image: IMAGE,
+            run: &["sh", "-c", WRITES_AND_CHOWNS],
+            check: Check::Command("test -f /home/app/state"),
+            limit: Duration::from_secs(5),
+        },
     );
     assert_eq!(found.writable, ["/home/app"]);
     assert_eq!(found.capabilities, ["CHOWN"]);
     assert_eq!(found.user.as_deref(), Some("0:0"));
+}
+
+#[test]
+fn fit_probes_http_and_tcp_on_the_container_s_address() {
+    let Some(engine) = engine() else { return };
+    let serve = "echo hi > /home/app/index.html && exec httpd -f -p 8080 -h /home/app";
+    for (test, check) in [
+        ("fit-http", Check::Http(8080, "/index.html")),
+        ("fit-tcp", Check::Tcp(8080)),
+    ] {
+        let (found, _) = fit_and_prove(
+            engine,
+            test,
+            &Subject {
+                image: IMAGE,
+                run: &["sh", "-c", serve],
+                check,
+                limit: Duration::from_secs(5),
+            },
+        );
+        assert_eq!(found.writable, ["/home/app"], "{test}");
+        assert!(
+            found.capabilities.is_empty() && found.user.is_none(),
+            "{test}: {found:?}"
+        );
+    }
 }
 
 #[test]
