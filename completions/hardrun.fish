@@ -55,7 +55,7 @@ complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l probe-http -d 'T
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l probe-tcp -d 'The probe passes when the container\'s PORT accepts a TCP connection' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l probe-cmd -d 'The probe passes when CMD succeeds inside the container (`docker exec … sh -c CMD`)' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l seconds -d 'How long a trial may take to pass (default 30; without a probe, how long it must keep running, default 5)' -r
-complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l parallel -d 'Trials run at once' -r
+complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l parallel -d 'Trials run at once, where the search has independent ones (more is faster for light images, and can time out heavy ones)' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l probe-healthy -d 'The probe passes when the container\'s health check reports healthy'
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l write -d 'Add the adjustment found to .hardrun.yaml (creating it, or appending to it)'
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -s h -l help -d 'Print help'

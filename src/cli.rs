@@ -131,8 +131,8 @@ pub struct FitArgs {
     /// Add the adjustment found to .hardrun.yaml (creating it, or appending to it)
     #[arg(long)]
     pub write: bool,
-    /// Trials run at once
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    /// Trials run at once, where the search has independent ones (more is faster for light images, and can time out heavy ones)
+    #[arg(long, value_name = "N", default_value_t = 2)]
     pub parallel: usize,
     /// The docker run command line: run [OPTIONS] IMAGE [COMMAND] [ARG...]
     #[arg(

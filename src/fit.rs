@@ -220,6 +220,11 @@ fn run_search(inputs: &Inputs, search: &mut Search) -> Verdict {
     if first.passed {
         return Verdict::NothingNeeded;
     }
+    if let Some(why) = &first.refused {
+        return Verdict::GaveUp(format!(
+            "the profile refuses the command line itself, whatever the adjustment: {why}"
+        ));
+    }
     // 2. The open trial, user by user.
     let mut users: Vec<Option<String>> = vec![None];
     if let Some(user) = &inputs.image_user {
@@ -228,39 +233,55 @@ fn run_search(inputs: &Inputs, search: &mut Search) -> Verdict {
     if inputs.root_allowed {
         users.push(Some(ROOT.to_owned()));
     }
+    // Every user at once (they are independent); the first in that order that passes wins.
     let mut open: Option<(Relaxation, Outcome)> = None;
     let mut last_failure = first;
-    'users: for user in users {
-        let mut relax = Relaxation {
+    let mut refused: Option<String> = None;
+    let mut round: Vec<Relaxation> = users
+        .into_iter()
+        .map(|user| Relaxation {
             capabilities: inputs.candidates.clone(),
-            user: user.clone(),
+            user,
             ..Relaxation::default()
-        };
-        for _ in 0..=2 * MAX_RAISES {
-            let outcome = search.one(Trial {
+        })
+        .collect();
+    for _ in 0..=2 * MAX_RAISES {
+        let trials: Vec<Trial> = round
+            .iter()
+            .map(|relax| Trial {
                 relax: relax.clone(),
                 writable_root: true,
-            });
-            if outcome.passed {
-                open = Some((relax, outcome));
-                break 'users;
+            })
+            .collect();
+        let outcomes = search.batch(&trials);
+        if let Some(at) = outcomes.iter().position(|o| o.passed) {
+            open = Some((round[at].clone(), outcomes[at].clone()));
+            break;
+        }
+        // Raise the limits of those that ran out of memory or processes, and try those again.
+        let mut next = Vec::new();
+        for (mut relax, outcome) in round.into_iter().zip(outcomes) {
+            if outcome.refused.is_none() && raise_limits(inputs, &mut relax, &outcome) {
+                next.push(relax);
             }
-            if outcome.refused.is_some() {
-                last_failure = outcome;
-                continue 'users;
-            }
-            let raised = raise_limits(inputs, &mut relax, &outcome);
-            last_failure = outcome;
-            if !raised {
-                break;
+            match &outcome.refused {
+                Some(why) => refused = Some(why.clone()),
+                None => last_failure = outcome,
             }
         }
+        if next.is_empty() {
+            break;
+        }
+        round = next;
     }
     let Some((mut relax, open_outcome)) = open else {
         return Verdict::GaveUp(format!(
-            "the probe fails even with a writable root and every capability the profile allows ({}){}",
+            "the probe fails even with a writable root and every capability the profile allows ({}){}{}",
             inputs.candidates.join(", "),
-            evidence(&last_failure)
+            evidence(&last_failure),
+            refused
+                .map(|why| format!("; the profile refused the next candidate: {why}"))
+                .unwrap_or_default()
         ));
     };
     // 3. Paths from the diff, then from the logs.
@@ -302,18 +323,31 @@ fn run_search(inputs: &Inputs, search: &mut Search) -> Verdict {
             evidence(&last_failure)
         ));
     }
+    // The paths are now the container user's own tmpfs: the profile's user may do now what
+    // needed another user on the image's own directories.
+    if relax.user.is_some() {
+        let profile_user = Relaxation {
+            user: None,
+            ..relax.clone()
+        };
+        if search.passes(&profile_user) {
+            relax = profile_user;
+        }
+    }
     // 4. Cut down, then prove each element needed.
     let caps = relax.capabilities.clone();
     let base = relax.clone();
-    relax.capabilities = needed(
+    relax.capabilities = needed_by_the_logs(
         search,
         &|set| Relaxation {
             capabilities: set.to_vec(),
             ..base.clone()
         },
-        &[],
         &caps,
     );
+    relax
+        .capabilities
+        .sort_by_key(|cap| caps.iter().position(|c| c == cap));
     let dirs: Vec<String> = relax.writable.iter().map(|t| t.path.clone()).collect();
     let base = relax.clone();
     let kept = needed(
@@ -411,6 +445,39 @@ fn needed(
     left_needed
 }
 
+/// The capabilities the probe needs, guided by the logs: from none, each trial adds the
+/// capabilities its `Operation not permitted` lines name (a chown, a setuid …), while they are
+/// candidates; when that does not end in a pass, bisection over all of them decides.
+fn needed_by_the_logs(
+    search: &mut Search,
+    make: &dyn Fn(&[String]) -> Relaxation,
+    candidates: &[String],
+) -> Vec<String> {
+    let mut guess: Vec<String> = Vec::new();
+    for _ in 0..candidates.len().min(6) {
+        let outcome = search.one(Trial {
+            relax: make(&guess),
+            writable_root: false,
+        });
+        if outcome.passed {
+            return guess;
+        }
+        let named: Vec<String> = symptoms::read_logs(&outcome.logs)
+            .into_iter()
+            .filter_map(|seen| match seen.symptom {
+                Symptom::NotPermitted { capability } => Some(capability.to_owned()),
+                _ => None,
+            })
+            .filter(|cap| candidates.contains(cap) && !guess.contains(cap))
+            .collect();
+        if named.is_empty() {
+            break;
+        }
+        guess.extend(named);
+    }
+    needed(search, make, &[], candidates)
+}
+
 /// One element of a found relaxation, for the minimality check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Element {
@@ -421,14 +488,10 @@ enum Element {
     Memory,
 }
 
+/// The elements, the user first (giving up root matters most), then the limits,
+/// capabilities and paths.
 fn elements(relax: &Relaxation) -> Vec<Element> {
-    let mut out: Vec<Element> = relax
-        .capabilities
-        .iter()
-        .cloned()
-        .map(Element::Capability)
-        .chain(relax.writable.iter().map(|t| Element::Path(t.path.clone())))
-        .collect();
+    let mut out = Vec::new();
     if relax.user.is_some() {
         out.push(Element::User);
     }
@@ -438,6 +501,8 @@ fn elements(relax: &Relaxation) -> Vec<Element> {
     if relax.memory.is_some() {
         out.push(Element::Memory);
     }
+    out.extend(relax.capabilities.iter().cloned().map(Element::Capability));
+    out.extend(relax.writable.iter().map(|t| Element::Path(t.path.clone())));
     out
 }
 
@@ -456,7 +521,7 @@ fn without(relax: &Relaxation, element: &Element) -> Relaxation {
 /// Removes each element alone, in one batch, and keeps it only when the probe fails without
 /// it; repeats while something was dropped, then confirms the set itself passes.
 fn minimal(search: &mut Search, mut relax: Relaxation) -> Verdict {
-    for _ in 0..3 {
+    for _ in 0..=elements(&relax).len() {
         let elements = elements(&relax);
         let trials: Vec<Trial> = elements
             .iter()

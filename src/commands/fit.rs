@@ -170,6 +170,7 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
         seconds,
         parallel: args.parallel.max(1),
         counter: AtomicUsize::new(0),
+        allowed: super::allowed(options, &profile)?,
     };
     let started = Instant::now();
     let report = fit::search(&inputs, &mut runner, &mut |line: &str| {
@@ -424,6 +425,8 @@ struct Trials<'a> {
     seconds: u64,
     parallel: usize,
     counter: AtomicUsize,
+    /// The user's `--allow` values, which every trial has too.
+    allowed: Vec<Allowed>,
 }
 
 impl fit::Runner for Trials<'_> {
@@ -470,17 +473,15 @@ impl Trials<'_> {
             Ok(spec) => spec,
             Err(e) => return failed(&e.to_string()),
         };
+        let mut allowed = self.allowed.clone();
+        if trial.writable_root {
+            allowed.push(Allowed {
+                rule: "read-only-rootfs",
+                reason: Some("hardrun fit: the trial that shows what the container writes".into()),
+            });
+        }
         let waivers = Waivers {
-            allowed: if trial.writable_root {
-                vec![Allowed {
-                    rule: "read-only-rootfs",
-                    reason: Some(
-                        "hardrun fit: the trial that shows what the container writes".into(),
-                    ),
-                }]
-            } else {
-                Vec::new()
-            },
+            allowed,
             project: Vec::new(),
             adjustments: if trial.relax.is_empty() {
                 Vec::new()
@@ -573,6 +574,7 @@ impl Trials<'_> {
     /// Polls the container until the probe passes, the container stops, or time is up.
     fn watch(&self, name: &str) -> (bool, String, bool) {
         let deadline = Instant::now() + Duration::from_secs(self.seconds);
+        let mut checks = 0u32;
         loop {
             let state = self
                 .docker(&["inspect", "--type", "container", name])
@@ -599,6 +601,22 @@ impl Trials<'_> {
             if probed == Some(true) {
                 return (true, String::new(), false);
             }
+            // A container that already says what stands in its way will not pass: stop early.
+            let waited = Instant::now() + Duration::from_secs(self.seconds) - deadline;
+            if probed.is_some() && waited >= Duration::from_secs(3) && checks % 3 == 0 {
+                let logs = self
+                    .docker(&["logs", "--tail", "50", name])
+                    .map(|o| {
+                        let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
+                        text.push_str(&String::from_utf8_lossy(&o.stderr));
+                        text
+                    })
+                    .unwrap_or_default();
+                if let Some(seen) = crate::symptoms::read_logs(&logs).first() {
+                    return (false, format!("its logs say: {}", seen.line), oom);
+                }
+            }
+            checks += 1;
             if Instant::now() >= deadline {
                 return match probed {
                     None => (true, String::new(), false),
