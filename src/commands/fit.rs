@@ -603,7 +603,7 @@ impl Trials<'_> {
             }
             // A container that already says what stands in its way will not pass: stop early.
             let waited = Instant::now() + Duration::from_secs(self.seconds) - deadline;
-            if probed.is_some() && waited >= Duration::from_secs(3) && checks % 3 == 0 {
+            if probed.is_some() && waited >= Duration::from_secs(3) && checks.is_multiple_of(3) {
                 let logs = self
                     .docker(&["logs", "--tail", "50", name])
                     .map(|o| {
