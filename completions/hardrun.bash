@@ -22,6 +22,12 @@ _hardrun() {
             hardrun,completions)
                 cmd="hardrun__subcmd__completions"
                 ;;
+            hardrun,doctor)
+                cmd="hardrun__subcmd__doctor"
+                ;;
+            hardrun,fit)
+                cmd="hardrun__subcmd__fit"
+                ;;
             hardrun,profiles)
                 cmd="hardrun__subcmd__profiles"
                 ;;
@@ -44,7 +50,7 @@ _hardrun() {
 
     case "${cmd}" in
         hardrun)
-            opts="-h -V --profile --allow --dry-run --explain --verify --no-audit --format --help --version profiles rules verify check completions"
+            opts="-h -V --profile --allow --dry-run --explain --verify --no-audit --format --help --version profiles rules verify check fit doctor completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -106,6 +112,62 @@ _hardrun() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hardrun__subcmd__doctor)
+            opts="-h --format --tail --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hardrun__subcmd__fit)
+            opts="-h --probe-http --probe-tcp --probe-cmd --probe-healthy --seconds --write --parallel --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --probe-http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --probe-tcp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --probe-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

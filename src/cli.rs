@@ -20,8 +20,8 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Harden every `docker run` with a named profile, explain each change, then hand off to docker.",
     long_about = None,
     disable_help_subcommand = true,
-    override_usage = "hardrun [OPTIONS] <DOCKER COMMAND>...\n       hardrun [OPTIONS] verify [CONTAINER]...\n       hardrun [OPTIONS] check [--format text|json|sarif] [PATH]...\n       hardrun [OPTIONS] profiles [list|show NAME]\n       hardrun rules [ID]\n       hardrun completions <SHELL>",
-    after_help = "DOCKER COMMAND:\n  Any docker command line, as you would type it after `docker`. `run`, `create`, `container run` and\n  `container create` are hardened with the profile; every other command is handed to docker unchanged.\n  hardrun's options stop at the first word that is not one of them, or at `--`.\n\nEXAMPLES:\n  hardrun --dry-run run --rm -p 8080:80 nginx:1.27\n  hardrun --profile production --explain run -d --name web nginx:1.27\n  alias docker='hardrun --'\n\nEXIT STATUS:\n  docker's own status after the handoff; 125 refused by the profile or a command line hardrun cannot\n  read with certainty; 2 a usage or profile error; 126/127 docker not executable / not found.\n  verify: 0 every rule passes, 1 a rule fails, 2 a container could not be evaluated.\n  check: 0 nothing fails, 1 a finding fails (--fail-on, else what the profile refuses), 2 a file could not be evaluated."
+    override_usage = "hardrun [OPTIONS] <DOCKER COMMAND>...\n       hardrun [OPTIONS] verify [CONTAINER]...\n       hardrun [OPTIONS] check [--format text|json|sarif] [PATH]...\n       hardrun [OPTIONS] fit [--probe-http PORT[/PATH]|--probe-tcp PORT|--probe-cmd CMD|--probe-healthy] [--write] run ... IMAGE ...\n       hardrun doctor [--format F] CONTAINER\n       hardrun [OPTIONS] profiles [list|show NAME]\n       hardrun rules [ID]\n       hardrun completions <SHELL>",
+    after_help = "DOCKER COMMAND:\n  Any docker command line, as you would type it after `docker`. `run`, `create`, `container run` and\n  `container create` are hardened with the profile; every other command is handed to docker unchanged.\n  hardrun's options stop at the first word that is not one of them, or at `--`.\n\nEXAMPLES:\n  hardrun --dry-run run --rm -p 8080:80 nginx:1.27\n  hardrun --profile production --explain run -d --name web nginx:1.27\n  alias docker='hardrun --'\n\nEXIT STATUS:\n  docker's own status after the handoff; 125 refused by the profile or a command line hardrun cannot\n  read with certainty; 2 a usage or profile error; 126/127 docker not executable / not found.\n  verify: 0 every rule passes, 1 a rule fails, 2 a container could not be evaluated.\n  fit: 0 an adjustment found (or none needed); 3 no adjustment within the profile's deny rules makes the probe pass.\n  doctor: 0 healthy; 1 a cause found; 2 cannot tell.\n  check: 0 nothing fails, 1 a finding fails (--fail-on, else what the profile refuses), 2 a file could not be evaluated."
 )]
 pub struct Cli {
     /// Profile to apply: a built-in name, a name in ./.hardrun/profiles or ~/.config/hardrun/profiles, or a YAML path
@@ -139,11 +139,58 @@ pub enum Command {
         /// Files or directories (default: the working directory, honouring .gitignore)
         paths: Vec<std::path::PathBuf>,
     },
+    /// Find the smallest adjustment under which an image works under the profile: throw-away trial containers, probed
+    Fit(FitArgs),
+    /// Say why a container exited, restarts or is unhealthy, and the adjustment that fixes it
+    Doctor {
+        /// Output format
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Log lines to read
+        #[arg(long, default_value_t = 100)]
+        tail: usize,
+        /// The container's name or id
+        container: String,
+    },
     /// Print a shell completion script
     Completions {
         /// Shell to generate for
         shell: clap_complete::Shell,
     },
+}
+
+/// `hardrun fit …`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FitArgs {
+    /// The probe passes when an HTTP GET of PATH on the container's PORT answers 2xx or 3xx
+    #[arg(long, value_name = "PORT[/PATH]", group = "probe")]
+    pub probe_http: Option<String>,
+    /// The probe passes when the container's PORT accepts a TCP connection
+    #[arg(long, value_name = "PORT", group = "probe")]
+    pub probe_tcp: Option<String>,
+    /// The probe passes when CMD succeeds inside the container (`docker exec … sh -c CMD`)
+    #[arg(long, value_name = "CMD", group = "probe")]
+    pub probe_cmd: Option<String>,
+    /// The probe passes when the container's health check reports healthy
+    #[arg(long, group = "probe")]
+    pub probe_healthy: bool,
+    /// How long a trial may take to pass (default 30; without a probe, how long it must keep running, default 5)
+    #[arg(long, value_name = "N")]
+    pub seconds: Option<u64>,
+    /// Add the adjustment found to .hardrun.yaml (creating it, or appending to it)
+    #[arg(long)]
+    pub write: bool,
+    /// Trials run at once, where the search has independent ones (more is faster for light images, and can time out heavy ones)
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub parallel: usize,
+    /// The docker run command line: run [OPTIONS] IMAGE [COMMAND] [ARG...]
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "DOCKER RUN"
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `hardrun profiles …`.
@@ -159,7 +206,15 @@ pub enum ProfilesAction {
 }
 
 /// The names of hardrun's own subcommands.
-pub const SUBCOMMANDS: [&str; 5] = ["profiles", "rules", "verify", "check", "completions"];
+pub const SUBCOMMANDS: [&str; 7] = [
+    "profiles",
+    "rules",
+    "verify",
+    "check",
+    "fit",
+    "doctor",
+    "completions",
+];
 
 /// hardrun's options: long name and whether it takes a value. `--help` and `--version` are
 /// hardrun's only when hardrun runs under its own name.

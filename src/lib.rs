@@ -20,8 +20,10 @@ pub mod context;
 pub mod decision;
 pub mod deliver;
 pub mod docker;
+pub mod doctor;
 pub mod engine;
 pub mod exec;
+pub mod fit;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod host;
@@ -38,6 +40,7 @@ pub mod spec;
 pub mod start;
 pub mod suggest;
 pub mod swarm;
+pub mod symptoms;
 pub mod verify;
 pub mod waivers;
 
@@ -195,6 +198,12 @@ fn subcommand(command: &Command, options: &Cli) -> Result<ExitCode, String> {
                 containers,
             );
         }
+        Command::Fit(args) => return commands::fit::run(options, args),
+        Command::Doctor {
+            format,
+            tail,
+            container,
+        } => return commands::doctor::run(container, *tail, *format, options.format),
         Command::Profiles { action } => commands::profiles::run(options, action.as_ref())?,
         Command::Check {
             format,

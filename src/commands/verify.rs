@@ -82,13 +82,36 @@ pub fn run_and_verify(
         .ok_or("docker printed no container id to verify")?;
     let code = verify_containers(
         &docker,
-        &[id],
+        std::slice::from_ref(&id),
         None,
         Some(profile),
         format,
         &mut io::stderr().lock(),
     );
+    if let Some(hint) = down_after_start(&docker, &id) {
+        let _ = writeln!(io::stderr(), "{hint}");
+    }
     Ok(ExitCode::from(code))
+}
+
+/// How long `run --verify` watches a started container before it stops looking.
+const WATCH_AFTER_START: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// `doctor`'s one-line hint when the container is not running (or restarts) within a few
+/// seconds of its start; `None` while it keeps running.
+fn down_after_start(docker: &Path, id: &str) -> Option<String> {
+    let start = std::time::Instant::now();
+    loop {
+        let diagnosis = super::doctor::diagnose(docker, id, 100).ok()?;
+        let state = &diagnosis.state;
+        if !state.running || state.restarting || state.restart_count > 0 {
+            return Some(diagnosis.hint());
+        }
+        if start.elapsed() >= WATCH_AFTER_START {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 /// `hardrun verify`: inspects the containers (all running ones when none is named, those of a

@@ -106,6 +106,16 @@ impl Invocation {
         &self.argv[self.image]
     }
 
+    /// Where the image word is in `argv`.
+    pub fn image_index(&self) -> usize {
+        self.image
+    }
+
+    /// Where the rest of the command line begins: the `--` that ends the options, else the image.
+    pub fn rest_index(&self) -> usize {
+        self.insertion_point()
+    }
+
     /// The global options before the command word.
     pub fn globals(&self) -> &[Occurrence] {
         &self.globals

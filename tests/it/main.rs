@@ -11,6 +11,7 @@ mod dry_run;
 mod e2e;
 mod engine;
 mod env;
+mod fit;
 mod guards;
 mod labels;
 mod logging;
