@@ -6,6 +6,7 @@ mod acceptance;
 mod adjustments;
 mod cli;
 mod compose;
+mod differential;
 mod dry_run;
 mod e2e;
 mod engine;
