@@ -19,6 +19,7 @@
 //! under every mode. `HARDRUN_DIFF_JOBS` (default 4) workers run in parallel.
 
 mod compare;
+mod compose;
 mod corpus;
 mod fake_engine;
 mod flag_table;
