@@ -85,7 +85,9 @@ pub fn record(event: &Event, at: &Circumstances) -> Value {
         };
         for change in &container.plan.changes {
             match change.kind {
-                _ if change.rule == PROVENANCE => {}
+                // The provenance labels hardrun adds are the record itself; a refusal of the
+                // user's label in hardrun's namespace is a refusal like any other.
+                _ if change.rule == PROVENANCE && change.kind != ChangeKind::Refused => {}
                 ChangeKind::Kept => {}
                 ChangeKind::Added | ChangeKind::Tightened => {
                     let flags: Vec<String> = change.edits.iter().flat_map(render).collect();
@@ -602,6 +604,37 @@ mod tests {
         );
         // One line.
         assert!(!record.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn a_refused_label_in_hardrun_namespace_is_a_refusal_of_the_record() {
+        let plan = Plan {
+            profile: "baseline".into(),
+            changes: vec![change(
+                PROVENANCE,
+                ChangeKind::Refused,
+                Some("label io.hardrun.profile=mine"),
+            )],
+        };
+        let event = Event {
+            command: "run".into(),
+            profile: "baseline",
+            source: "built-in profile 'baseline'",
+            allow: &[],
+            containers: vec![Audited {
+                service: None,
+                image: "busybox:1.36",
+                plan: &plan,
+                waiver: None,
+            }],
+            docker_env: &[],
+        };
+        let record = record(&event, &at());
+        assert_eq!(record["refused"], true, "{record:#}");
+        assert_eq!(
+            record["refusals"],
+            json!([{"rule": "provenance", "offending": "label io.hardrun.profile=mine", "reason": "provenance reason"}])
+        );
     }
 
     #[test]

@@ -90,48 +90,93 @@ fn underscores_ok(text: &str, prefixed: bool) -> bool {
     previous != b'_'
 }
 
-/// go-units `RAMInBytes`: `512m`, `1.5g`, `512MiB`, `100 k`; always 1024-based; a bare number
-/// is bytes.
+/// go-units `RAMInBytes` (v0.5, which docker 23 and later use): the number is everything up to
+/// the last digit, dot or space and is read by Go's `strconv.ParseFloat` (`1e3m`, `.5g`, `1.g`,
+/// `+1g`, `0x1p10`, `1_000m`); the rest, lower-cased, is a suffix `b`, or `k`/`m`/`g`/`t`/`p`
+/// with an optional `b` or `ib`; always 1024-based; one space may stand between number and
+/// suffix; a bare number is bytes. Sizes that do not fit an `i64` (where Go's conversion is
+/// undefined) and text with non-ASCII bytes (Go lower-cases the Kelvin sign to `k`) are `None`.
 pub fn parse_bytes(text: &str) -> Option<i64> {
-    let number_end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, rest) = text.split_at(number_end);
-    if number.is_empty() || !number.as_bytes()[0].is_ascii_digit() {
+    if !text.is_ascii() {
         return None;
     }
-    // `\d+(\.\d+)*`: every dot must be followed by digits.
-    if number.split('.').any(str::is_empty) {
-        return None;
-    }
-    let value: f64 = number.parse().ok()?;
-    let rest = rest.strip_prefix(' ').unwrap_or(rest);
-    let mut chars = rest.chars().peekable();
-    let multiplier: i64 = match chars.peek().map(char::to_ascii_lowercase) {
-        Some('k') => 1 << 10,
-        Some('m') => 1 << 20,
-        Some('g') => 1 << 30,
-        Some('t') => 1 << 40,
-        Some('p') => 1 << 50,
-        _ => 1,
+    let sep = text.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')?;
+    let (number, suffix) = if text.as_bytes()[sep] == b' ' {
+        (&text[..sep], &text[sep + 1..])
+    } else {
+        (&text[..=sep], &text[sep + 1..])
     };
-    if multiplier != 1 {
-        chars.next();
-    }
-    if matches!(chars.peek(), Some('i' | 'I')) {
-        chars.next();
-    }
-    if matches!(chars.peek(), Some('b' | 'B')) {
-        chars.next();
-    }
-    if chars.next().is_some() {
+    let size = parse_go_float(number)?;
+    if size < 0.0 {
         return None;
     }
-    let bytes = value * multiplier as f64;
-    if bytes >= i64::MAX as f64 {
+    let suffix = suffix.to_ascii_lowercase();
+    let multiplier: f64 = match suffix.as_bytes() {
+        [] | [b'b'] => 1.0,
+        [unit, rest @ ..] if rest.is_empty() || rest == b"b" || rest == b"ib" => match unit {
+            b'k' => (1u64 << 10) as f64,
+            b'm' => (1u64 << 20) as f64,
+            b'g' => (1u64 << 30) as f64,
+            b't' => (1u64 << 40) as f64,
+            b'p' => (1u64 << 50) as f64,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let bytes = size * multiplier;
+    if !bytes.is_finite() || bytes >= 9_223_372_036_854_775_808.0 {
         return None;
     }
     Some(bytes as i64)
+}
+
+/// Go's `strconv.ParseFloat(text, 64)` for finite numbers: an optional sign, decimal digits
+/// with an optional `.` and `e` exponent, or a `0x` mantissa with a mandatory `p` exponent;
+/// `_` between digits. `inf` and `nan` are `None` (no caller can take them).
+pub fn parse_go_float(text: &str) -> Option<f64> {
+    // `_` only between two digits (hex digits after `0x`, whose `x` counts as one).
+    let bytes = text.as_bytes();
+    let hex = text.contains(['x', 'X']);
+    let digit = |b: u8| b.is_ascii_digit() || (hex && b.is_ascii_hexdigit());
+    for (i, _) in text.match_indices('_') {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + 1).copied();
+        if !(before.is_some_and(|b| digit(b) || (hex && matches!(b, b'x' | b'X')))
+            && after.is_some_and(digit))
+        {
+            return None;
+        }
+    }
+    let clean: String = text.chars().filter(|c| *c != '_').collect();
+    let (negative, body) = match clean.as_bytes().first()? {
+        b'-' => (true, &clean[1..]),
+        b'+' => (false, &clean[1..]),
+        _ => (false, clean.as_str()),
+    };
+    let value = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        let (mantissa, exponent) = hex.split_once(['p', 'P'])?;
+        let exponent: i32 = exponent.parse().ok()?;
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if whole.is_empty() && fraction.is_empty() {
+            return None;
+        }
+        let mut value = 0f64;
+        for c in whole.chars().chain(fraction.chars()) {
+            value = value * 16.0 + f64::from(c.to_digit(16)?);
+        }
+        let shift = exponent.checked_sub(4 * i32::try_from(fraction.len()).ok()?)?;
+        value * 2f64.powi(shift)
+    } else {
+        // Rust's grammar is Go's decimal one, but for the words `inf`, `nan`, `infinity`.
+        if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        body.parse::<f64>().ok()?
+    };
+    if !value.is_finite() {
+        return None;
+    }
+    Some(if negative { -value } else { value })
 }
 
 /// `--memory-swap`: a byte size, or `-1` for unlimited.
@@ -205,40 +250,73 @@ pub fn parse_cpus(text: &str) -> Option<i64> {
         }
         return i64::try_from(scaled / denominator).ok();
     }
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
     };
-    let (negative, mantissa) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    // `big.Rat.SetString`: a `0x`, `0o` or `0b` mantissa (a leading `0` alone is decimal);
+    // an `e` exponent (base 10) except after `0x`, or a `p` exponent (base 2); `_` between
+    // digits.
+    let lower = body.to_ascii_lowercase();
+    let (radix, mantissa) = if let Some(rest) = lower.strip_prefix("0x") {
+        (16u32, rest)
+    } else if let Some(rest) = lower.strip_prefix("0o") {
+        (8, rest)
+    } else if let Some(rest) = lower.strip_prefix("0b") {
+        (2, rest)
+    } else {
+        (10, lower.as_str())
     };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exponent_at = if radix == 16 {
+        mantissa.find('p')
+    } else {
+        mantissa.find(['e', 'p'])
+    };
+    let (mantissa, exponent) = match exponent_at {
+        Some(at) => {
+            let base: i128 = if mantissa.as_bytes()[at] == b'p' {
+                2
+            } else {
+                10
+            };
+            let digits = &mantissa[at + 1..];
+            if digits.is_empty() || digits.contains('_') {
+                return None;
+            }
+            (&mantissa[..at], Some((base, digits.parse::<i32>().ok()?)))
+        }
+        None => (mantissa, None),
+    };
+    if !underscores_ok(&lower, radix != 10) {
+        return None;
+    }
+    let mantissa: String = mantissa.chars().filter(|c| *c != '_').collect();
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((&mantissa, ""));
     if whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    if !whole
-        .chars()
-        .chain(fraction.chars())
-        .all(|c| c.is_ascii_digit())
-    {
+    // value = digits / radix^fraction × base^exponent; nanos = value × 10^9, exactly.
+    let mut numerator: i128 = 0;
+    for c in whole.chars().chain(fraction.chars()) {
+        numerator = numerator
+            .checked_mul(i128::from(radix))?
+            .checked_add(i128::from(c.to_digit(radix)?))?;
+    }
+    numerator = numerator.checked_mul(1_000_000_000)?;
+    let mut denominator = i128::from(radix).checked_pow(u32::try_from(fraction.len()).ok()?)?;
+    if let Some((base, power)) = exponent {
+        let factor = base.checked_pow(power.unsigned_abs())?;
+        if power >= 0 {
+            numerator = numerator.checked_mul(factor)?;
+        } else {
+            denominator = denominator.checked_mul(factor)?;
+        }
+    }
+    if numerator % denominator != 0 {
         return None;
     }
-    // value = digits * 10^(exponent - fraction.len()); nanos = value * 10^9.
-    let digits: i128 = format!("{whole}{fraction}").parse().ok()?;
-    let shift = i32::try_from(fraction.len())
-        .ok()
-        .and_then(|fraction| exponent.checked_add(9)?.checked_sub(fraction))?;
-    let nanos = if shift >= 0 {
-        digits.checked_mul(10i128.checked_pow(shift as u32)?)?
-    } else {
-        let divisor = 10i128.checked_pow(shift.unsigned_abs())?;
-        if digits % divisor != 0 {
-            return None;
-        }
-        digits / divisor
-    };
-    let nanos = i64::try_from(nanos).ok()?;
+    let nanos = i64::try_from(numerator / denominator).ok()?;
     Some(if negative { -nanos } else { nanos })
 }
 
@@ -339,10 +417,68 @@ mod tests {
         assert_eq!(parse_bytes("1.5g"), Some(1_610_612_736));
         assert_eq!(parse_bytes("100 k"), Some(100 << 10));
         assert_eq!(parse_bytes("1b"), Some(1));
-        for bad in ["", "m", "-1", "1.2.3", "12x", "1 gg", ".5g", "1..2"] {
+        for bad in ["", "m", "-1", "1.2.3", "12x", "1 gg", "1..2"] {
             assert_eq!(parse_bytes(bad), None, "{bad}");
         }
         assert_eq!(parse_swap("-1"), Some(-1));
+    }
+
+    /// What the docker CLI 28.2.2 accepted and rejected (`docker create --memory=VALUE`),
+    /// found by the differential suite: the number is a Go float.
+    #[test]
+    fn byte_sizes_read_the_number_as_a_go_float() {
+        for (text, bytes) in [
+            ("1e3m", 1000 << 20),
+            (".5g", 512 << 20),
+            ("1.g", 1 << 30),
+            ("+1g", 1 << 30),
+            ("1.5GB", 1_610_612_736),
+            ("1_000m", 1000 << 20),
+            ("1_0", 10),
+            ("1e3", 1000),
+            ("1 g", 1 << 30),
+            ("1kib", 1 << 10),
+            ("1KiB", 1 << 10),
+            ("1kb", 1 << 10),
+            ("1.", 1),
+            ("-0", 0),
+            ("1E3M", 1000 << 20),
+            ("0x1p10", 1024),
+            ("0x1p10k", 1 << 20),
+            ("1p", 1 << 50),
+            ("0.5", 0),
+            ("1.5e2k", 150 << 10),
+            ("1_000.5m", 1_049_100_288),
+        ] {
+            assert_eq!(parse_bytes(text), Some(bytes), "{text}");
+        }
+        for bad in [
+            "0x10m",
+            "inf",
+            "infm",
+            "nan",
+            "1  g",
+            "1g ",
+            " 1g",
+            "1.2.3g",
+            "1bb",
+            "1ib",
+            ".",
+            "-1",
+            "1e400",
+            "1e",
+            "1ee",
+            "1m1",
+            "",
+            "1x",
+            "1mm",
+            "1__0",
+            "_1",
+            "9.3e18",
+            "1\u{212a}",
+        ] {
+            assert_eq!(parse_bytes(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -370,6 +506,33 @@ mod tests {
         assert_eq!(parse_cpus("0.0000000001"), None);
         assert_eq!(parse_cpus("abc"), None);
         assert_eq!(parse_cpus("1/0"), None);
+        // What the docker CLI 28.2.2 accepted (`docker create --cpus=VALUE`), found by the
+        // differential suite: `big.Rat` takes base prefixes, `p` exponents and underscores.
+        for (text, nanos) in [
+            ("1e0", 1_000_000_000),
+            ("2E-1", 200_000_000),
+            ("3/4", 750_000_000),
+            ("1.", 1_000_000_000),
+            ("+1", 1_000_000_000),
+            ("-1", -1_000_000_000),
+            ("0x10", 16_000_000_000),
+            ("0x1p-1", 500_000_000),
+            ("0x1.8p1", 3_000_000_000),
+            ("1_0", 10_000_000_000),
+            ("0b1", 1_000_000_000),
+            ("0o7", 7_000_000_000),
+            ("010", 10_000_000_000),
+            ("1.0e+1", 10_000_000_000),
+            ("1e-9", 1),
+            ("-1/2", -500_000_000),
+            ("+.5", 500_000_000),
+        ] {
+            assert_eq!(parse_cpus(text), Some(nanos), "{text}");
+        }
+        assert_eq!(parse_cpus("0x1e1"), Some(481_000_000_000));
+        for bad in ["1/3", " 1", "inf", "1/-2", "", "1e", "1__0"] {
+            assert_eq!(parse_cpus(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -97,7 +97,36 @@ fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Findi
                      without these options"
                 ),
             ),
-            _ => explicit_driver(spec, driver, &max_size, max_file),
+            // A typed `--log-driver=` asks for the daemon's default: with the profile's driver
+            // as the default, its options are enough, and the user's word stays as typed.
+            Some(default) if spec.log_driver.is_some() => rotate_options(
+                spec,
+                &max_size,
+                max_file,
+                format!(
+                    "the daemon's default {default} driver does not rotate without these options"
+                ),
+            ),
+            _ => {
+                let findings = explicit_driver(spec, driver, &max_size, max_file);
+                match &spec.log_driver {
+                    // The default cannot be known: naming a driver changes the typed value.
+                    Some(typed) => findings
+                        .into_iter()
+                        .map(|finding| match finding {
+                            Finding::Missing { edits, .. } => Finding::Weaker {
+                                edits,
+                                offending: typed.origin.clone(),
+                                reason: "an empty log driver is the daemon's default, which \
+                                         hardrun cannot read"
+                                    .into(),
+                            },
+                            other => other,
+                        })
+                        .collect(),
+                    None => findings,
+                }
+            }
         },
     }
 }
@@ -263,6 +292,31 @@ mod tests {
         );
     }
 
+    /// Found by the differential suite: `--log-driver=` was replaced by `--log-driver
+    /// json-file` in silence.
+    #[test]
+    fn a_typed_empty_driver_is_the_daemon_default_and_is_never_replaced_in_silence() {
+        let found = assess(
+            &spec(Some(""), &[]),
+            &Params::default(),
+            &with_daemon_default("json-file"),
+        );
+        assert_eq!(
+            edits(&found),
+            [opt("max-size", "10m"), opt("max-file", "3")]
+        );
+        let found = assess(
+            &spec(Some(""), &[]),
+            &Params::default(),
+            &Context::default(),
+        );
+        assert!(
+            matches!(&found[0], Finding::Weaker { offending, edits, .. }
+                if offending == "--log-driver " && edits[0] == Edit::LogDriver("json-file".into())),
+            "{found:?}"
+        );
+    }
+
     #[test]
     fn catches_a_json_file_default_as_before() {
         let found = assess(
@@ -296,9 +350,13 @@ mod tests {
 
     #[test]
     fn catches_no_driver_and_sets_driver_and_options() {
+        // A typed empty driver: the same edits, as `Weaker` (see below).
         for driver in [None, Some("")] {
             let found = assess(&spec(driver, &[]), &Params::default(), &Context::default());
-            assert!(matches!(&found[..], [Finding::Missing { .. }]));
+            assert!(matches!(
+                (&found[..], driver),
+                ([Finding::Missing { .. }], None) | ([Finding::Weaker { .. }], Some(_))
+            ));
             assert_eq!(
                 edits(&found),
                 [

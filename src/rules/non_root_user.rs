@@ -42,6 +42,14 @@ fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Findi
                 "the image runs as USER {image_user}, not root"
             ))];
         }
+        // A typed empty `--user=` asks for the image's user: a value the user set.
+        Some(user) if user.value.is_empty() => {
+            return vec![Finding::Weaker {
+                edits: vec![Edit::User(wanted.into())],
+                offending: user.origin.clone(),
+                reason: "an empty user runs as the image's user, often root".into(),
+            }];
+        }
         _ => {
             return vec![Finding::Missing {
                 edits: vec![Edit::User(wanted.into())],
@@ -143,12 +151,15 @@ mod tests {
 
     #[test]
     fn catches_an_absent_or_empty_user() {
-        for user in [None, Some("")] {
-            assert!(
-                matches!(&findings(user)[..], [Finding::Missing { edits, .. }] if edits == &[Edit::User("1000:1000".into())]),
-                "{user:?}"
-            );
-        }
+        assert!(matches!(
+            &findings(None)[..],
+            [Finding::Missing { edits, .. }] if edits == &[Edit::User("1000:1000".into())]
+        ));
+        // A typed `--user=` is the user's own value: tightened in the open, never silently.
+        assert!(matches!(
+            &findings(Some(""))[..],
+            [Finding::Weaker { edits, .. }] if edits == &[Edit::User("1000:1000".into())]
+        ));
     }
 
     #[test]

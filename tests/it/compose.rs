@@ -106,7 +106,7 @@ pub(crate) fn compose_sandbox() -> Option<Sandbox> {
 }
 
 /// The real docker with `args`, in the sandbox, with `input` on its stdin.
-fn docker_in(sandbox: &Sandbox, args: &[&str], input: &[u8]) -> Output {
+pub(crate) fn docker_in(sandbox: &Sandbox, args: &[&str], input: &[u8]) -> Output {
     let docker = compose_docker().expect("the compose gate passed");
     let mut child = sandbox
         .command(docker)
@@ -125,7 +125,7 @@ fn docker_in(sandbox: &Sandbox, args: &[&str], input: &[u8]) -> Output {
 }
 
 /// hardrun with `args` in the sandbox, with `input` on its stdin.
-fn hardrun_with_input(sandbox: &Sandbox, args: &[&str], input: &[u8]) -> Output {
+pub(crate) fn hardrun_with_input(sandbox: &Sandbox, args: &[&str], input: &[u8]) -> Output {
     let mut child = sandbox
         .command(HARDRUN)
         .args(args)
@@ -149,7 +149,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// Copies `tests/fixtures/compose/NAME/` into the sandbox's working directory.
-fn copy_fixture(sandbox: &Sandbox, name: &str) {
+pub(crate) fn copy_fixture(sandbox: &Sandbox, name: &str) {
     fn walk(sandbox: &Sandbox, root: &Path, dir: &Path) {
         let mut entries: Vec<_> = fs::read_dir(dir)
             .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
@@ -196,7 +196,7 @@ fn parse_yaml(text: &str) -> Value {
 }
 
 /// The root flags without the `-f FILE` pairs: the same project read from another file.
-fn without_files<'a>(root: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn without_files<'a>(root: &[&'a str]) -> Vec<&'a str> {
     let mut kept = Vec::new();
     let mut words = root.iter();
     while let Some(word) = words.next() {
@@ -377,7 +377,7 @@ fn harden_fixture(name: &str, root: &[&str], snapshot: &str) -> Option<Hardened>
 
 /// Every fixture project, with the root flags of its snapshot tests and the file that holds
 /// what `docker compose config` printed for it.
-const PRINTED: [(&str, &[&str], &str); 14] = [
+pub(crate) const PRINTED: [(&str, &[&str], &str); 14] = [
     ("anchors", &[], "config.yaml"),
     ("compliant", &[], "config.yaml"),
     ("deploy", &[], "config.yaml"),

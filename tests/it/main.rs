@@ -7,6 +7,7 @@ mod adjustments;
 mod check;
 mod cli;
 mod compose;
+mod differential;
 mod dry_run;
 mod e2e;
 mod engine;
