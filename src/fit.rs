@@ -65,6 +65,9 @@ pub struct Outcome {
     pub logs: String,
     /// `docker diff`, for a trial with a writable root.
     pub diff: Vec<String>,
+    /// The numeric `uid:gid` its main process ran as, for a passing trial with a writable root
+    /// (a user the image names cannot own a tmpfs until it is a number).
+    pub owner: Option<String>,
 }
 
 /// Runs trials; a batch may run in parallel. Returns one outcome per trial, in order.
@@ -308,6 +311,18 @@ fn run_search(inputs: &Inputs, search: &mut Search) -> Verdict {
                     }
                 }
             }
+        }
+        // The tmpfs belong to the user only when it is a number: the one the open trial ran as.
+        if let Some(owner) = &open_outcome.owner
+            && !is_root(owner)
+            && relax.user.as_deref() != Some(owner.as_str())
+            && relax
+                .user
+                .as_deref()
+                .is_none_or(|u| !u.chars().all(|c| c.is_ascii_digit() || c == ':'))
+        {
+            relax.user = Some(owner.clone());
+            added = true;
         }
         added |= raise_limits(inputs, &mut relax, &outcome);
         last_failure = outcome;

@@ -561,6 +561,13 @@ impl Trials<'_> {
         } else {
             Vec::new()
         };
+        let owner = if trial.writable_root && passed {
+            self.docker(&["top", name, "-o", "pid,uid,gid"])
+                .ok()
+                .and_then(|o| main_owner(&String::from_utf8_lossy(&o.stdout)))
+        } else {
+            None
+        };
         Outcome {
             passed,
             refused: None,
@@ -568,6 +575,7 @@ impl Trials<'_> {
             oom_killed,
             logs,
             diff,
+            owner,
         }
     }
 
@@ -630,6 +638,15 @@ impl Trials<'_> {
             std::thread::sleep(Duration::from_millis(300));
         }
     }
+}
+
+/// The `uid:gid` of the first process `docker top … -o pid,uid,gid` lists.
+fn main_owner(top: &str) -> Option<String> {
+    let line = top.lines().nth(1)?;
+    let mut words = line.split_whitespace().skip(1);
+    let uid: u32 = words.next()?.parse().ok()?;
+    let gid: u32 = words.next()?.parse().ok()?;
+    Some(format!("{uid}:{gid}"))
 }
 
 fn failed(why: &str) -> Outcome {

@@ -134,6 +134,7 @@ impl Fake {
                 "exited with 1".into()
             },
             oom_killed: oom,
+            owner: None,
             logs,
             diff: if trial.writable_root {
                 diff
