@@ -7,6 +7,7 @@ pub mod build;
 pub mod completions;
 pub mod compose;
 pub mod exec;
+pub mod kubectl;
 pub mod passthrough;
 pub mod profiles;
 pub mod rules;
