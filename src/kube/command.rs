@@ -196,11 +196,7 @@ enum Known {
     Bool,
 }
 
-fn lookup(
-    tables: &[Table],
-    long: Option<&str>,
-    short: Option<char>,
-) -> Option<Known> {
+fn lookup(tables: &[Table], long: Option<&str>, short: Option<char>) -> Option<Known> {
     tables.iter().find_map(|(table, known)| {
         table
             .iter()
@@ -209,19 +205,17 @@ fn lookup(
     })
 }
 
-/// A flag as read: its long name or short letter, its value, and how many words it took.
+/// A flag as read: its long name or short letter, its value, and how many words it took; for
+/// a cluster of shorthands (`-Rf`), the letters before the last too.
 struct Flag {
     name: String,
     value: Option<String>,
     words: usize,
+    before: Vec<char>,
 }
 
 /// Reads the flag at `words[index]` with `tables`; `None` when it is not known.
-fn flag(
-    words: &[&str],
-    index: usize,
-    tables: &[Table],
-) -> Result<Option<Flag>, CommandError> {
+fn flag(words: &[&str], index: usize, tables: &[Table]) -> Result<Option<Flag>, CommandError> {
     let word = words[index];
     let next = words.get(index + 1).copied();
     if let Some(body) = word.strip_prefix("--") {
@@ -235,17 +229,20 @@ fn flag(
                 name: name.into(),
                 value: inline.map(str::to_owned),
                 words: 1,
+                before: Vec::new(),
             }),
             Some(Known::Value) => match (inline, next) {
                 (Some(value), _) => Some(Flag {
                     name: name.into(),
                     value: Some(value.into()),
                     words: 1,
+                    before: Vec::new(),
                 }),
                 (None, Some(value)) => Some(Flag {
                     name: name.into(),
                     value: Some(value.into()),
                     words: 2,
+                    before: Vec::new(),
                 }),
                 (None, None) => return Err(CommandError::MissingValue(word.into())),
             },
@@ -253,11 +250,10 @@ fn flag(
     }
     // A cluster of shorthands: booleans, then at most one that takes the rest or the next word.
     let letters: Vec<char> = word[1..].chars().collect();
-    let mut last = None;
     for (at, letter) in letters.iter().enumerate() {
         match lookup(tables, None, Some(*letter)) {
             None => return Ok(None),
-            Some(Known::Bool) => last = Some(letter.to_string()),
+            Some(Known::Bool) => {}
             Some(Known::Value) => {
                 let rest: String = letters[at + 1..].iter().collect();
                 let rest = rest.strip_prefix('=').map(str::to_owned).unwrap_or(rest);
@@ -272,14 +268,16 @@ fn flag(
                     name: letter.to_string(),
                     value: Some(value),
                     words,
+                    before: letters[..at].to_vec(),
                 }));
             }
         }
     }
-    Ok(last.map(|name| Flag {
-        name,
+    Ok(letters.split_last().map(|(last, before)| Flag {
+        name: last.to_string(),
         value: None,
         words: 1,
+        before: before.to_vec(),
     }))
 }
 
@@ -294,8 +292,7 @@ pub fn parse(words: &[OsString]) -> Result<KubectlCommand, CommandError> {
             None => return Err(CommandError::NotUtf8(word.clone())),
         }
     }
-    let globals: &[Table] =
-        &[(GLOBAL_VALUES, Known::Value), (GLOBAL_BOOLS, Known::Bool)];
+    let globals: &[Table] = &[(GLOBAL_VALUES, Known::Value), (GLOBAL_BOOLS, Known::Bool)];
     let mut index = 0;
     let verb = loop {
         let Some(word) = text.get(index) else {
@@ -338,6 +335,14 @@ pub fn parse(words: &[OsString]) -> Result<KubectlCommand, CommandError> {
             break;
         }
         if !word.starts_with('-') || word == "-" {
+            // `apply view-last-applied`, `create secret …`: subcommands with flags of their
+            // own, which kubectl answers itself; those that make a workload are refused.
+            if positional.is_empty() && verb != "replace" {
+                if verb == "create" && GENERATORS.contains(&word) {
+                    return Err(CommandError::Generator(format!("create {word}")));
+                }
+                return Ok(KubectlCommand::PassThrough);
+            }
             positional.push(word);
             index += 1;
             continue;
@@ -345,6 +350,12 @@ pub fn parse(words: &[OsString]) -> Result<KubectlCommand, CommandError> {
         let Some(flag) = flag(&text, index, tables)? else {
             return Err(CommandError::UnknownFlag(word.into()));
         };
+        if flag.before.contains(&'R') {
+            command.recursive = true;
+        }
+        if flag.before.contains(&'h') {
+            help = true;
+        }
         match (flag.name.as_str(), flag.value.as_deref()) {
             ("filename" | "f", Some(value)) => {
                 command.files_at.push((index, flag.words));
@@ -360,13 +371,6 @@ pub fn parse(words: &[OsString]) -> Result<KubectlCommand, CommandError> {
             _ => {}
         }
         index += flag.words;
-    }
-    // `apply view-last-applied`, `create secret …`: subcommands kubectl answers itself.
-    if let Some(sub) = positional.first() {
-        if verb == "create" && GENERATORS.contains(sub) {
-            return Err(CommandError::Generator(format!("create {sub}")));
-        }
-        return Ok(KubectlCommand::PassThrough);
     }
     if help || command.sources.is_empty() {
         return Ok(KubectlCommand::PassThrough);

@@ -11,7 +11,7 @@
 //! | health command | `livenessProbe.exec.command: [/bin/sh, -c, …]` |
 //! | health timings | `periodSeconds`, `timeoutSeconds`, `failureThreshold`, `initialDelaySeconds` of the probe read |
 //! | restart | the pod's `restartPolicy`: `Always`, or `OnFailure` in a Job's pod |
-//! | label | an annotation of the pod template |
+//! | label | the container's entry in the pod template's annotation `io.hardrun/CONTAINER`, a JSON object |
 //!
 //! Edits with no equivalent were taken out of the plan by `limits`; they change nothing here.
 //! The user's values are changed only where the plan tightens them; nothing else is removed.
@@ -105,9 +105,17 @@ pub fn apply(
             .and_then(|t| t.child("metadata"))
             .and_then(|m| m.child("annotations"))
         {
-            for (key, value) in annotations {
-                notes.set(&key, Node::text(&value));
+            let key = super::manifest::annotation_key(&container.name);
+            let mut labels: serde_json::Map<String, serde_json::Value> = notes
+                .get(&key)
+                .and_then(Node::scalar)
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or_default();
+            for (label, value) in annotations {
+                labels.insert(label, serde_json::Value::String(value));
             }
+            let record = serde_json::Value::Object(labels).to_string();
+            notes.set(&key, Node::text(&record));
         }
     }
     true

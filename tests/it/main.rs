@@ -11,6 +11,7 @@ mod e2e;
 mod engine;
 mod env;
 mod guards;
+mod kube;
 mod labels;
 mod logging;
 mod plugin;
