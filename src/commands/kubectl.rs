@@ -113,7 +113,9 @@ pub fn run(options: &Cli, words: &[OsString], depth: u32) -> Result<ExitCode, St
             decided.plan.edits()
         };
         let (kinds, changes): (Vec<_>, Vec<_>) = defaults.into_iter().unzip();
+        let warnings = limits::restricted_warnings(&profile, &decided.plan, &container.spec);
         decided.plan.changes.extend(changes);
+        decided.plan.changes.extend(warnings);
         edits[m].push(ContainerEdits {
             workload: w,
             container: c,

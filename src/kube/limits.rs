@@ -208,6 +208,29 @@ pub fn defaults(
     wanted
 }
 
+/// What the Pod Security Standards' restricted profile forbids and no rule refuses here: a
+/// `hostPath` volume that is not sensitive (the rules refuse the engine's socket and system
+/// paths). Said as a warning of `no-sensitive-mounts` while that rule is on: a namespace that
+/// enforces the restricted profile refuses the pod.
+pub fn restricted_warnings(profile: &Profile, plan: &Plan, spec: &ContainerSpec) -> Vec<Change> {
+    let rule = "no-sensitive-mounts";
+    let on = profile.setting(rule).is_some_and(|s| s.level != Level::Off);
+    if !on || plan.is_refused() {
+        return Vec::new();
+    }
+    spec.mounts
+        .iter()
+        .filter(|m| m.value.kind == crate::spec::MountKind::Bind)
+        .map(|m| Change {
+            rule,
+            kind: ChangeKind::Warned,
+            reason: "the Pod Security Standards' restricted profile forbids every hostPath volume: a namespace that enforces it refuses this pod".into(),
+            offending: Some(m.origin.clone()),
+            edits: Vec::new(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
