@@ -22,7 +22,7 @@
 //! | `livenessProbe` (else `readinessProbe`, `startupProbe`) | `health` |
 //! | `ports[].hostPort` | published ports |
 //! | `env[].value` | the environment |
-//! | `restartPolicy` (default `Always`) | `restart`: `always`, `on-failure`, `no` |
+//! | `restartPolicy` (default `Always`) | `restart`: `always`, `on-failure` (also a Job's `Never`: the Job retries), `no` |
 //! | the pod template's annotation `io.hardrun/CONTAINER` (a JSON object) | labels |
 
 use thiserror::Error;
@@ -722,10 +722,19 @@ impl Reading<'_> {
                 "restartPolicy: Always (the default)".to_owned(),
             ),
         };
+        // A Job's controller starts a new pod for a failed one (`backoffLimit` times), so a
+        // Job's pods restart on failure whatever their own policy.
+        let job = matches!(kind, "Job" | "CronJob");
         let value = match policy.as_str() {
             "Always" => "always",
             "OnFailure" => "on-failure",
+            _ if job => "on-failure",
             _ => "no",
+        };
+        let origin = if job && policy != "OnFailure" {
+            format!("{origin}, retried by the Job's backoffLimit")
+        } else {
+            origin
         };
         self.spec.restart = Some(Sourced::new(value.to_owned(), origin));
     }

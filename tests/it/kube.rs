@@ -688,3 +688,50 @@ fn explain_and_json_say_what_kubernetes_has_no_field_for() {
         true
     );
 }
+
+#[test]
+fn secret_values_are_never_shown_but_kubectl_gets_them() {
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: busybox:1.36\n    env:\n    - {name: DB_PASSWORD, value: hunter2}\n";
+    let mut sandbox = Sandbox::new();
+    sandbox.write("pod.yaml", manifest);
+    let shown = sandbox.run(["--dry-run", "kubectl", "apply", "-f", "pod.yaml"]);
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    assert!(!shown.stdout.contains("hunter2") && !shown.stderr.contains("hunter2"));
+    assert!(shown.stdout.contains("value: \"***\""), "{}", shown.stdout);
+    let json = sandbox.run([
+        "--dry-run",
+        "--format",
+        "json",
+        "kubectl",
+        "apply",
+        "-f",
+        "pod.yaml",
+    ]);
+    assert!(!json.stdout.contains("hunter2"), "{}", json.stdout);
+
+    let kubectl = fake_kubectl(&sandbox);
+    sandbox.env("HARDRUN_KUBECTL", &kubectl);
+    let handed = sandbox.run(["kubectl", "apply", "-f", "pod.yaml"]);
+    assert_eq!(handed.code, Some(3), "{}", handed.stderr);
+    assert!(
+        recorded(&sandbox, "manifest")
+            .unwrap()
+            .contains("value: hunter2")
+    );
+    let production = sandbox.run([
+        "--profile",
+        "production",
+        "kubectl",
+        "apply",
+        "-f",
+        "pod.yaml",
+    ]);
+    assert_eq!(production.code, Some(125));
+    assert!(
+        production
+            .stderr
+            .contains("env DB_PASSWORD=*** (pod.yaml:9:34)"),
+        "{}",
+        production.stderr
+    );
+}
