@@ -131,8 +131,12 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 }
 
 /// A docker command line: `run`/`create` and `compose` are hardened, `exec` and `build` judged,
-/// every other command passes through untouched.
+/// every other command passes through untouched. `kubectl …` is not docker's: its manifests are
+/// hardened for the real kubectl.
 fn docker_command(options: &Cli, argv: Vec<OsString>, depth: u32) -> Result<ExitCode, String> {
+    if argv.first().is_some_and(|w| w == "kubectl") {
+        return commands::kubectl::run(options, &argv[1..], depth);
+    }
     // `hardrun run --verify -d …`: docker has no --verify, so among run's options it is ours.
     let (argv, verify_in_run) = docker::command::take_extra_option(argv, "--verify");
     let owned;

@@ -10,6 +10,7 @@ pub mod compose;
 pub mod doctor;
 pub mod exec;
 pub mod fit;
+pub mod kubectl;
 pub mod passthrough;
 pub mod profiles;
 pub mod rules;

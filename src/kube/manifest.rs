@@ -18,12 +18,12 @@
 //! | `seccompProfile`, `appArmorProfile` `Unconfined` | `seccomp=unconfined`, `apparmor=unconfined` |
 //! | `hostNetwork`/`hostPID`/`hostIPC` | `network`/`pid`/`ipc` `host` |
 //! | `volumeMounts` of `hostPath` | bind mounts; of `emptyDir` `medium: Memory`, tmpfs (`size=` from `sizeLimit`); others volumes |
-//! | `resources.limits.memory`/`cpu`, `requests.memory` | `memory`, `nano_cpus`, `memory_reservation` |
+//! | `resources.limits.memory`/`cpu` | `memory`, `nano_cpus` |
 //! | `livenessProbe` (else `readinessProbe`, `startupProbe`) | `health` |
 //! | `ports[].hostPort` | published ports |
 //! | `env[].value` | the environment |
-//! | `restartPolicy` (default `Always`) | `restart`: `always`, `on-failure`, `no` |
-//! | the pod template's `io.hardrun.*` annotations | labels |
+//! | `restartPolicy` (default `Always`) | `restart`: `always`, `on-failure` (also a Job's `Never`: the Job retries), `no` |
+//! | the pod template's annotation `io.hardrun/CONTAINER` (a JSON object) | labels |
 
 use thiserror::Error;
 
@@ -325,7 +325,7 @@ impl Reader<'_> {
         reading.ports(entry, prefix)?;
         reading.env(entry, prefix);
         reading.restart(kind, pod, pod_prefix);
-        reading.annotations(template_metadata);
+        reading.annotations(template_metadata, &name);
         Ok(Container {
             name,
             init,
@@ -554,15 +554,17 @@ impl Reading<'_> {
                 tmpfs_options: String::new(),
                 bind_device: None,
             };
-            let mut origin = self.field(&format!("{path}.mountPath"), mount);
+            let at = mount.get("mountPath").unwrap_or(mount);
+            let mut origin = self.field(&format!("{path}.mountPath"), at);
             if let Some((index, volume)) = volume {
                 let volume_path = format!("{pod_prefix}.volumes[{index}]");
                 if let Some(host) = volume.get("hostPath") {
                     value.kind = MountKind::Bind;
                     value.source = host.get("path").and_then(Node::scalar).map(str::to_owned);
+                    let at = host.get("path").unwrap_or(host);
                     origin = format!(
                         "{origin} from {}",
-                        self.field(&format!("{volume_path}.hostPath.path"), host)
+                        self.field(&format!("{volume_path}.hostPath.path"), at)
                     );
                 } else if let Some(empty) = volume.get("emptyDir")
                     && empty.get("medium").and_then(Node::scalar) == Some("Memory")
@@ -592,11 +594,9 @@ impl Reading<'_> {
         let Some(resources) = entry.get("resources") else {
             return Ok(());
         };
-        let wanted = [
-            ("limits", "memory"),
-            ("limits", "cpu"),
-            ("requests", "memory"),
-        ];
+        // A request is no docker reservation: a request above the limit the plan sets is
+        // lowered to it (`edit`), where the engine would refuse the limit.
+        let wanted = [("limits", "memory"), ("limits", "cpu")];
         for (group, key) in wanted {
             let Some(node) = resources.get(group).and_then(|g| g.get(key)) else {
                 continue;
@@ -616,10 +616,10 @@ impl Reading<'_> {
             };
             let origin = self.field(&format!("{prefix}.resources.{group}.{key}"), node);
             let value = Some(Sourced::new(value, origin));
-            match (group, key) {
-                ("limits", "memory") => self.spec.memory = value,
-                ("limits", _) => self.spec.nano_cpus = value,
-                _ => self.spec.memory_reservation = value,
+            if key == "memory" {
+                self.spec.memory = value;
+            } else {
+                self.spec.nano_cpus = value;
             }
         }
         Ok(())
@@ -722,29 +722,47 @@ impl Reading<'_> {
                 "restartPolicy: Always (the default)".to_owned(),
             ),
         };
+        // A Job's controller starts a new pod for a failed one (`backoffLimit` times), so a
+        // Job's pods restart on failure whatever their own policy.
+        let job = matches!(kind, "Job" | "CronJob");
         let value = match policy.as_str() {
             "Always" => "always",
             "OnFailure" => "on-failure",
+            _ if job => "on-failure",
             _ => "no",
+        };
+        let origin = if job && policy != "OnFailure" {
+            format!("{origin}, retried by the Job's backoffLimit")
+        } else {
+            origin
         };
         self.spec.restart = Some(Sourced::new(value.to_owned(), origin));
     }
 
-    /// hardrun's own annotations on the pod template, which are its labels here.
-    fn annotations(&mut self, metadata: Option<&Node>) {
-        let Some(Value::Map(entries)) = metadata
+    /// hardrun's record on the pod template: the annotation `io.hardrun/CONTAINER`, a JSON
+    /// object of the labels docker would carry (a pod's containers may differ in them).
+    fn annotations(&mut self, metadata: Option<&Node>, container: &str) {
+        let Some(record) = metadata
             .and_then(|m| m.get("annotations"))
-            .map(|a| &a.value)
+            .and_then(|a| a.get(&annotation_key(container)))
         else {
             return;
         };
-        for (key, value) in entries {
-            if key.text.starts_with(crate::plan::LABEL_NAMESPACE) {
-                let text = value.scalar().unwrap_or_default().to_owned();
-                self.spec.labels.push((key.text.clone(), text));
-            }
+        let text = record.scalar().unwrap_or_default();
+        let labels: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text).unwrap_or_default();
+        for (key, value) in labels {
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            self.spec.labels.push((key, value));
         }
     }
+}
+
+/// The annotation that holds hardrun's labels for one container of a pod template.
+pub fn annotation_key(container: &str) -> String {
+    format!("io.hardrun/{container}")
 }
 
 /// The probes, in the order the first present one is read as the health check.

@@ -10,7 +10,7 @@ spec:
   template:
     metadata:
       annotations:
-        io.hardrun.profile: production
+        io.hardrun/app: '{"io.hardrun.profile": "production"}'
         other: kept
     spec:
       hostPID: true
@@ -145,7 +145,7 @@ fn a_deployment_is_read_into_one_spec_per_container() {
         ]
     );
     assert_eq!(spec.memory.as_ref().unwrap().value, 256 << 20);
-    assert_eq!(spec.memory_reservation.as_ref().unwrap().value, 128 << 20);
+    assert!(spec.memory_reservation.is_none());
     assert_eq!(spec.nano_cpus.as_ref().unwrap().value, 500_000_000);
     assert_eq!(
         spec.health.command.as_ref().unwrap().value,

@@ -1004,3 +1004,35 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 #[path = "yaml_tests.rs"]
 mod tests;
+
+/// A tree as JSON, typed as kubectl types YAML: plain nulls, booleans, integers and floats,
+/// every other scalar text.
+pub fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match &node.value {
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.text.clone(), to_json(v)))
+                .collect(),
+        ),
+        Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+        scalar if scalar.is_null() => Json::Null,
+        Value::Scalar { text, plain } => {
+            if let Some(b) = node.as_bool() {
+                Json::Bool(b)
+            } else if let Some(n) = node.as_int() {
+                Json::from(n)
+            } else if let Some(f) = plain
+                .then(|| text.parse::<f64>().ok())
+                .flatten()
+                .filter(|f| f.is_finite() && text.bytes().any(|b| b.is_ascii_digit()))
+                .and_then(serde_json::Number::from_f64)
+            {
+                Json::Number(f)
+            } else {
+                Json::String(text.clone())
+            }
+        }
+    }
+}

@@ -121,6 +121,10 @@ fn service_text(
                 waiver.allow.join(", "),
                 waiver.reason
             )?,
+            // A Kubernetes container is named `Kind/workload/container`.
+            None if decision.command.starts_with("kubectl") => {
+                writeln!(out, "hardrun: container '{name}':")?
+            }
             None => writeln!(out, "hardrun: service '{name}':")?,
         }
     }
@@ -131,6 +135,8 @@ fn service_text(
     }
     if plan.is_refused() {
         refusal(out, plan)?;
+    }
+    if plan.is_refused() && !decision.command.starts_with("kubectl") {
         writeln!(
             out,
             "help: or waive it for this service only: `x-hardrun: {{allow: [RULE], reason: \"why\"}}`"

@@ -14,6 +14,7 @@ mod engine;
 mod env;
 mod fit;
 mod guards;
+mod kube;
 mod labels;
 mod logging;
 mod plugin;
