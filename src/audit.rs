@@ -183,7 +183,7 @@ pub fn line(event: &Event, at: &Circumstances) -> String {
             .plan
             .changes
             .iter()
-            .any(|c| c.kind == ChangeKind::Refused && c.rule != PROVENANCE)
+            .any(|c| c.kind == ChangeKind::Refused)
     });
     out.push_str(if refused {
         "],\"refused\":true"
@@ -201,7 +201,10 @@ pub fn line(event: &Event, at: &Circumstances) -> String {
         let mut first = true;
         for container in &event.containers {
             for change in &container.plan.changes {
-                if change.rule == PROVENANCE || Listed::of(change.kind) != Some(wanted) {
+                // The provenance labels hardrun adds are the record itself; a refusal of the
+                // user's label in hardrun's namespace is a refusal like any other.
+                let provenance = change.rule == PROVENANCE && change.kind != ChangeKind::Refused;
+                if provenance || Listed::of(change.kind) != Some(wanted) {
                     continue;
                 }
                 if !first {

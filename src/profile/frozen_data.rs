@@ -146,17 +146,18 @@ pub static TREES: &[(&str, N)] = &[
     (include_str!("../../profiles/strict.yaml"), N { value: V::Map(&[
         ("description", 6, 1, N { value: V::Scalar("production, plus images pinned by digest, ports bound to an address, --init, health checks kept on, content trust"), line: 6, column: 14 }),
         ("extends", 7, 1, N { value: V::Scalar("production"), line: 7, column: 10 }),
-        ("rules", 8, 1, N { value: V::Map(&[
-            ("image-tag", 9, 3, N { value: V::Map(&[
-                ("level", 10, 5, N { value: V::Scalar("deny"), line: 10, column: 12 }),
-                ("require-digest", 11, 5, N { value: V::Scalar("true"), line: 11, column: 21 }),
-            ]), line: 10, column: 5 }),
-            ("published-ports-bound", 12, 3, N { value: V::Scalar("deny"), line: 12, column: 26 }),
-            ("init-process", 13, 3, N { value: V::Scalar("enforce"), line: 13, column: 17 }),
-            ("healthcheck", 14, 3, N { value: V::Scalar("deny"), line: 14, column: 16 }),
-            ("restart-policy", 15, 3, N { value: V::Scalar("enforce"), line: 15, column: 19 }),
-            ("content-trust", 17, 3, N { value: V::Scalar("set"), line: 17, column: 18 }),
-        ]), line: 9, column: 3 }),
+        ("inexpressible", 10, 1, N { value: V::Scalar("deny"), line: 10, column: 16 }),
+        ("rules", 11, 1, N { value: V::Map(&[
+            ("image-tag", 12, 3, N { value: V::Map(&[
+                ("level", 13, 5, N { value: V::Scalar("deny"), line: 13, column: 12 }),
+                ("require-digest", 14, 5, N { value: V::Scalar("true"), line: 14, column: 21 }),
+            ]), line: 13, column: 5 }),
+            ("published-ports-bound", 15, 3, N { value: V::Scalar("deny"), line: 15, column: 26 }),
+            ("init-process", 16, 3, N { value: V::Scalar("enforce"), line: 16, column: 17 }),
+            ("healthcheck", 17, 3, N { value: V::Scalar("deny"), line: 17, column: 16 }),
+            ("restart-policy", 18, 3, N { value: V::Scalar("enforce"), line: 18, column: 19 }),
+            ("content-trust", 20, 3, N { value: V::Scalar("set"), line: 20, column: 18 }),
+        ]), line: 12, column: 3 }),
     ]), line: 6, column: 1 }),
     (include_str!("../../profiles/catalogue/caddy.yaml"), N { value: V::Map(&[
         ("adjustments", 3, 1, N { value: V::Seq(&[
