@@ -87,7 +87,7 @@ pub fn run(options: &Cli, update: &ServiceUpdate, depth: u32) -> Result<ExitCode
         ..Context::default()
     };
     let name = update.service().to_string_lossy().into_owned();
-    let decision = decision::decide(Request {
+    let mut decision = decision::decide(Request {
         command: "service update".into(),
         profile: &profile,
         subjects: vec![Subject {
@@ -123,6 +123,9 @@ pub fn run(options: &Cli, update: &ServiceUpdate, depth: u32) -> Result<ExitCode
             compose: false,
         }),
     });
+    if rollback {
+        unrecorded_provenance(&mut decision);
+    }
     let handoff = Update {
         update,
         before,
@@ -133,6 +136,24 @@ pub fn run(options: &Cli, update: &ServiceUpdate, depth: u32) -> Result<ExitCode
         depth,
     };
     deliver::deliver(options, &decision, &handoff)
+}
+
+/// A rollback takes no flag, so the provenance labels cannot be recorded on it: said, not
+/// added (the previous spec keeps the labels it had).
+fn unrecorded_provenance(decision: &mut Decision) {
+    for change in decision
+        .containers
+        .iter_mut()
+        .flat_map(|c| c.plan.changes.iter_mut())
+        .filter(|c| c.rule == crate::plan::PROVENANCE && !c.edits.is_empty())
+    {
+        change.edits.clear();
+        change.kind = crate::plan::ChangeKind::Warned;
+        change.reason = format!(
+            "{}; not recorded: `service update --rollback` takes no other flag, so the task containers keep the labels of the previous spec",
+            change.reason
+        );
+    }
 }
 
 /// Says why nothing runs: the refusal's status.
