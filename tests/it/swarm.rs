@@ -774,3 +774,59 @@ fn the_dry_run_shows_the_hardened_update_and_other_service_commands_pass_through
         assert_eq!(handed(&out), line, "{out}");
     }
 }
+
+/// The long flags of a `--help` text: each option line's `--name`.
+fn help_flags(help: &str) -> std::collections::BTreeSet<String> {
+    help.lines()
+        // An option's line is indented a little; its description's continuation lines a lot.
+        .filter(|line| line.len() - line.trim_start().len() < 8)
+        .map(str::trim_start)
+        .filter(|line| line.starts_with('-'))
+        .filter_map(|line| {
+            line.split_whitespace()
+                .find_map(|word| word.strip_prefix("--"))
+                .map(|name| name.trim_end_matches(',').to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_service_flag_tables_are_the_docker_clis() {
+    let Some(engine) = engine() else { return };
+    // Hidden by the CLI below their API version (1.44 and 1.46), on this engine's 1.41; and
+    // `--help`, which docker's help does not list.
+    let hidden = ["health-start-interval", "oom-score-adj", "help"];
+    for (command, table) in [
+        ("create", hardrun::swarm::service::SERVICE_CREATE_FLAGS),
+        ("update", hardrun::swarm::update::SERVICE_UPDATE_FLAGS),
+    ] {
+        let help = engine.docker_ok(["service", command, "--help"]);
+        let docker = help_flags(&help);
+        let ours: std::collections::BTreeSet<String> =
+            table.iter().map(|f| f.long.to_owned()).collect();
+        let missing: Vec<&String> = docker.difference(&ours).collect();
+        assert!(
+            missing.is_empty(),
+            "service {command}: not in hardrun's table: {missing:?}"
+        );
+        let extra: Vec<&String> = ours
+            .difference(&docker)
+            .filter(|f| !hidden.contains(&f.as_str()))
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "service {command}: not in docker's help: {extra:?}"
+        );
+        for flag in table
+            .iter()
+            .filter(|f| f.short.is_some() && f.long != "help")
+        {
+            let letter = flag.short.expect("a letter");
+            assert!(
+                help.contains(&format!("-{letter}, --{}", flag.long)),
+                "service {command}: -{letter} is not --{}",
+                flag.long
+            );
+        }
+    }
+}
