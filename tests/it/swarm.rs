@@ -830,3 +830,39 @@ fn the_service_flag_tables_are_the_docker_clis() {
         }
     }
 }
+
+#[test]
+fn explain_names_what_the_update_cannot_express_and_strict_refuses_it() {
+    let sandbox = fake_swarm(Some("plain.json"));
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "--explain",
+        "--dry-run",
+        "service",
+        "update",
+        "web",
+    ]);
+    out.assert_code(0);
+    for said in [
+        "the service \"web\" as the update leaves it",
+        "Swarm on engine API 1.41",
+        "a Swarm service cannot be given no-new-privileges",
+        "kept      restart-policy",
+    ] {
+        assert!(out.stderr.contains(said), "--explain lacks {said:?}: {out}");
+    }
+    assert!(
+        out.stdout
+            .starts_with("docker service update --limit-cpu 1.0"),
+        "{out}"
+    );
+    let strict = sandbox.run(["--profile", "strict", "service", "update", "web"]);
+    strict.assert_code(125);
+    assert!(
+        strict.stderr.contains("inexpressible: deny")
+            && strict.stderr.contains("--allow no-new-privileges=REASON"),
+        "{strict}"
+    );
+    assert_ne!(handed(&strict)[..2], ["service", "update"], "{strict}");
+}
