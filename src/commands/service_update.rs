@@ -29,11 +29,11 @@ use crate::host::{host_cpus, locate_docker};
 use crate::plan::Limits;
 use crate::report::{Shown, command_line};
 use crate::rules::Context;
-use crate::spec::ContainerSpec;
+use crate::spec::{ContainerSpec, Edit};
 use crate::swarm::current::container_spec;
 use crate::swarm::limits::{RollbackLimits, StackLimits, parse_api, task_memory};
 use crate::swarm::service::{ServiceCommand, parse};
-use crate::swarm::update::{ServiceUpdate, undelivered};
+use crate::swarm::update::{ServiceUpdate, rewrite_record, undelivered, without_record};
 
 /// `hardrun [options] [docker globals] service update …`, read.
 #[allow(clippy::disallowed_methods)] // the I/O edge: the working directory
@@ -63,8 +63,9 @@ pub fn run(options: &Cli, update: &ServiceUpdate, depth: u32) -> Result<ExitCode
         Err(message) => return Ok(refuse(&message)),
     };
     let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    // hardrun's record of an earlier hardening is rewritten, not judged as the user's labels.
     let before = container_spec(judged, &name_of);
-    let mut spec = before.clone();
+    let mut spec = without_record(&before);
     if !rollback && let Err(error) = update.apply_to(&mut spec, &cwd, &super::host_variable) {
         return Ok(super::service::unreadable(&error));
     }
@@ -234,7 +235,7 @@ fn network_names(
 /// service; a rollback as typed.
 struct Update<'a> {
     update: &'a ServiceUpdate,
-    /// The service as it is (for a rollback, as it was).
+    /// The service as it is (for a rollback, as it was), hardrun's record included.
     before: ContainerSpec,
     /// The service as the user's update leaves it.
     after: ContainerSpec,
@@ -249,7 +250,8 @@ impl Update<'_> {
         if self.rollback {
             return update.words().to_vec();
         }
-        update.apply(&decision.containers[0].plan.edits(), &self.after)
+        let (edits, unlabel) = rewrite_record(&self.before, decision.containers[0].plan.edits());
+        update.apply(&edits, &self.after, &unlabel)
     }
 
     fn masked(&self, decision: &Decision) -> &[OsString] {
@@ -290,6 +292,25 @@ impl Handoff for Update<'_> {
             .apply_to(&mut delivered, &self.cwd, &super::host_variable)
             .map_err(|e| format!("hardrun cannot read back its own hardened update: {e}"))?;
         let missing = undelivered(&delivered, &edits);
+        let written: Vec<&str> = edits
+            .iter()
+            .filter_map(|e| match e {
+                Edit::Label { key, .. } => Some(key.as_str()),
+                _ => None,
+            })
+            .collect();
+        let stale: Vec<&str> = delivered
+            .labels
+            .iter()
+            .map(|(key, _)| key.as_str())
+            .filter(|key| key.starts_with(crate::plan::LABEL_NAMESPACE) && !written.contains(key))
+            .collect();
+        if !stale.is_empty() {
+            return Err(format!(
+                "docker's update would leave the service with hardrun labels it no longer writes: {}\nhelp: remove them with `--container-label-rm`, and report this",
+                stale.join(", ")
+            ));
+        }
         if missing.is_empty() {
             return Ok(());
         }

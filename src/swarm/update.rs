@@ -600,9 +600,18 @@ impl ServiceUpdate {
     /// The command line with the plan's edits as update flags, inserted before the service
     /// name (or after the last option that follows it). `after` is the spec the user's update
     /// leaves: a log option needs a driver, and a driver replaces every option, so a log edit
-    /// brings the driver and the options the service keeps.
-    pub fn apply(&self, edits: &[Edit], after: &ContainerSpec) -> Vec<OsString> {
+    /// brings the driver and the options the service keeps. `unlabel` are the container labels
+    /// to remove (`rewrite_record`).
+    pub fn apply(
+        &self,
+        edits: &[Edit],
+        after: &ContainerSpec,
+        unlabel: &[String],
+    ) -> Vec<OsString> {
         let mut words = self.argv[..self.insert_at].to_vec();
+        for key in unlabel {
+            words.extend(["--container-label-rm".into(), OsString::from(key)]);
+        }
         words.extend(self.render(edits, after).into_iter().map(OsString::from));
         words.extend(self.argv[self.insert_at..].iter().cloned());
         words
@@ -674,6 +683,44 @@ impl ServiceUpdate {
         }
         masked
     }
+}
+
+/// The service without hardrun's record of an earlier hardening (its container labels under
+/// `io.hardrun.`): the update is judged as if the record were written afresh, as it is.
+pub fn without_record(spec: &ContainerSpec) -> ContainerSpec {
+    let mut spec = spec.clone();
+    spec.labels
+        .retain(|(key, _)| !key.starts_with(crate::plan::LABEL_NAMESPACE));
+    spec
+}
+
+/// What the update does to hardrun's record on the service as it is (`before`): the plan's
+/// edits without the labels the record has already, and the keys of the record hardrun no
+/// longer writes (a waiver no longer given, say), to remove.
+pub fn rewrite_record(before: &ContainerSpec, edits: Vec<Edit>) -> (Vec<Edit>, Vec<String>) {
+    let ours = |key: &str| key.starts_with(crate::plan::LABEL_NAMESPACE);
+    let written: Vec<&str> = edits
+        .iter()
+        .filter_map(|e| match e {
+            Edit::Label { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut stale: Vec<String> = before
+        .labels
+        .iter()
+        .map(|(key, _)| key.clone())
+        .filter(|key| ours(key) && !written.contains(&key.as_str()))
+        .collect();
+    stale.dedup();
+    let edits = edits
+        .into_iter()
+        .filter(|e| match e {
+            Edit::Label { key, value } => !(ours(key) && before.label(key) == Some(value)),
+            _ => true,
+        })
+        .collect();
+    (edits, stale)
 }
 
 /// One edit as `service update` flags: `create`'s, with `--mount-add` and

@@ -67,7 +67,7 @@ fn every_word_is_kept_in_its_place_and_hardrun_flags_go_before_the_service() {
     ] {
         let u = update(line);
         assert_eq!(
-            u.apply(&[], &ContainerSpec::default()),
+            u.apply(&[], &ContainerSpec::default(), &[]),
             words(line),
             "{line}"
         );
@@ -77,14 +77,15 @@ fn every_word_is_kept_in_its_place_and_hardrun_flags_go_before_the_service() {
     assert_eq!(
         u.apply(
             &[Edit::ReadOnlyRootfs, Edit::PidsLimit(100)],
-            &ContainerSpec::default()
+            &ContainerSpec::default(),
+            &[]
         ),
         words("service update --image app:2 --read-only --limit-pids 100 web")
     );
     // Before a `--`, never after it.
     let u = update("service update --image app:2 -- web");
     assert_eq!(
-        u.apply(&[Edit::Init], &ContainerSpec::default()),
+        u.apply(&[Edit::Init], &ContainerSpec::default(), &[]),
         words("service update --image app:2 --init -- web")
     );
 }
@@ -96,7 +97,11 @@ fn options_after_the_service_are_read_and_hardrun_flags_follow_them() {
     let spec = applied(&ContainerSpec::default(), "service update web --user 0 -d");
     assert_eq!(spec.user.map(|u| u.value).as_deref(), Some("0"));
     assert_eq!(
-        u.apply(&[Edit::User("1000:1000".into())], &ContainerSpec::default()),
+        u.apply(
+            &[Edit::User("1000:1000".into())],
+            &ContainerSpec::default(),
+            &[]
+        ),
         words("service update web --user 0 -d --user 1000:1000")
     );
 }
@@ -257,7 +262,7 @@ fn log_options_need_a_driver_and_a_driver_replaces_them() {
         key: "max-file".into(),
         value: "3".into(),
     }];
-    let hardened = u.apply(&edits, &before);
+    let hardened = u.apply(&edits, &before, &[]);
     assert_eq!(
         hardened,
         words(
@@ -277,7 +282,7 @@ fn log_options_need_a_driver_and_a_driver_replaces_them() {
     let u = update("service update --log-driver local web");
     let after = applied(&before, "service update --log-driver local web");
     assert_eq!(
-        u.apply(&edits, &after),
+        u.apply(&edits, &after, &[]),
         words("service update --log-driver local --log-opt max-file=3 web")
     );
 }
@@ -320,7 +325,7 @@ fn an_edit_docker_would_cancel_is_undelivered() {
         Edit::CapAdd("NET_BIND_SERVICE".into()),
     ];
     let u = update("service update web");
-    let hardened = u.apply(&edits, &before);
+    let hardened = u.apply(&edits, &before, &[]);
     let ServiceCommand::Update(reread) = parse_service(&hardened, 0).unwrap() else {
         panic!("an update")
     };
@@ -352,7 +357,52 @@ fn secret_values_are_masked() {
     let u = update("service update --env-add TOKEN=abc --env-add PLAIN=1 web");
     assert_eq!(
         u.masked(&["TOKEN".into()])
-            .apply(&[], &ContainerSpec::default()),
+            .apply(&[], &ContainerSpec::default(), &[]),
         words("service update --env-add TOKEN=*** --env-add PLAIN=1 web")
+    );
+}
+
+#[test]
+fn hardrun_rewrites_its_own_record_and_only_what_changed() {
+    let before = ContainerSpec {
+        labels: [
+            ("io.hardrun.profile", "baseline"),
+            ("io.hardrun.version", "0.1.0"),
+            ("io.hardrun.waived", "pids-limit"),
+            ("app", "web"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec(),
+        ..ContainerSpec::default()
+    };
+    let judged = without_record(&before);
+    assert_eq!(judged.labels, [("app".to_owned(), "web".to_owned())]);
+    let label = |key: &str, value: &str| Edit::Label {
+        key: key.into(),
+        value: value.into(),
+    };
+    let (edits, stale) = rewrite_record(
+        &before,
+        vec![
+            Edit::ReadOnlyRootfs,
+            label("io.hardrun.profile", "production"),
+            label("io.hardrun.version", "0.1.0"),
+        ],
+    );
+    assert_eq!(
+        edits,
+        [
+            Edit::ReadOnlyRootfs,
+            label("io.hardrun.profile", "production")
+        ]
+    );
+    assert_eq!(stale, ["io.hardrun.waived"]);
+    let u = update("service update web");
+    let hardened = u.apply(&edits, &judged, &stale);
+    assert_eq!(
+        hardened,
+        words(
+            "service update --container-label-rm io.hardrun.waived --read-only --container-label-add io.hardrun.profile=production web"
+        )
     );
 }

@@ -866,3 +866,36 @@ fn explain_names_what_the_update_cannot_express_and_strict_refuses_it() {
     );
     assert_ne!(handed(&strict)[..2], ["service", "update"], "{strict}");
 }
+
+#[test]
+fn an_update_rewrites_hardruns_record_of_an_earlier_hardening() {
+    // Hardened with baseline and a waiver before; production now, without it.
+    let sandbox = fake_swarm(Some("recorded.json"));
+    let out = sandbox.run(["--profile", "production", "service", "update", "web"]);
+    out.assert_code(0);
+    let line = handed(&out).join(" ");
+    assert!(
+        line.contains("--container-label-rm io.hardrun.waived"),
+        "{line}"
+    );
+    assert!(
+        line.contains("--container-label-add io.hardrun.profile=production"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("io.hardrun.version"),
+        "the record it has already is not written again: {line}"
+    );
+    // A label under io.hardrun. typed by the user is still refused.
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--container-label-add",
+        "io.hardrun.profile=mine",
+        "web",
+    ]);
+    out.assert_code(125);
+    assert!(out.stderr.contains("io.hardrun.profile=mine"), "{out}");
+}
