@@ -16,6 +16,7 @@ use crate::docker::values::format_bytes;
 use crate::plan::PROFILE_LABEL;
 use crate::rules::{ByteSize, TmpfsParam};
 use crate::symptoms::{self, Symptom};
+use crate::waivers::Scope;
 
 /// `doctor`'s exit status: the container is healthy.
 pub const EXIT_HEALTHY: u8 = 0;
@@ -278,12 +279,17 @@ fn cause_of(state: &State, symptom: &Symptom, line: &str, diff: &[String]) -> Op
     Some(cause)
 }
 
-/// The adjustment as `.hardrun.yaml` YAML (an item of `adjustments:`), for `image`.
-pub fn adjustment_yaml(image: &str, reason: &str, relax: &Relaxation) -> String {
+/// The adjustment as `.hardrun.yaml` YAML (an item of `adjustments:`), for an image or a
+/// compose service.
+pub fn adjustment_yaml(scope: &Scope, reason: &str, relax: &Relaxation) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let (key, value) = match scope {
+        Scope::Image(image) => ("image", image),
+        Scope::Service(name) => ("service", name),
+    };
     let mut out = format!(
-        "  - image: {}\n    reason: {}\n",
-        quote(image),
+        "  - {key}: {}\n    reason: {}\n",
+        quote(value),
         quote(reason)
     );
     if !relax.writable.is_empty() {
@@ -347,7 +353,7 @@ pub fn text(diagnosis: &Diagnosis) -> String {
     let fix = Relaxation::merged([&state.adjusted, &diagnosis.fix()]);
     out.push_str("adjustment (add to .hardrun.yaml under `adjustments:`):\n");
     out.push_str(&adjustment_yaml(
-        &state.image,
+        &Scope::Image(state.image.clone()),
         "found by hardrun doctor",
         &fix,
     ));

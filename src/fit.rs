@@ -579,6 +579,7 @@ pub fn runs_as_root(relax: &Relaxation) -> bool {
     relax.user.as_deref().is_some_and(is_root)
 }
 
+pub mod compose;
 pub mod project_file;
 
 #[cfg(test)]
