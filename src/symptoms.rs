@@ -17,6 +17,9 @@ pub enum Symptom {
     CannotFork,
     /// Memory refused to the process: `memory-limit`.
     OutOfMemory,
+    /// The process runs as a uid the image's `/etc/passwd` does not know (initdb's `could not
+    /// look up effective user ID 1000`): `non-root-user`'s user is not one of the image's.
+    UnknownUser,
 }
 
 /// A symptom and the log line it was read from.
@@ -61,6 +64,7 @@ pub fn classify(line: &str) -> Option<Symptom> {
         || lower.contains("cannot fork")
         || lower.contains("fork: resource temporarily unavailable")
         || lower.contains("fork failed")
+        || lower.contains("fork() failed")
         || lower.contains("could not fork")
         || lower.contains("can't create thread")
         || lower.contains("pthread_create failed")
@@ -69,6 +73,14 @@ pub fn classify(line: &str) -> Option<Symptom> {
     }
     if lower.contains("out of memory") || lower.contains("cannot allocate memory") {
         return Some(Symptom::OutOfMemory);
+    }
+    if lower.contains("could not look up effective user id")
+        || lower.contains("cannot find name for user id")
+        || lower.contains("i have no name!")
+        || lower.contains("getpwuid(): uid not found")
+        || (lower.contains("user id") && lower.contains("does not exist"))
+    {
+        return Some(Symptom::UnknownUser);
     }
     None
 }
@@ -243,6 +255,24 @@ mod tests {
         );
         assert_eq!(classify("FATAL: out of memory"), Some(Symptom::OutOfMemory));
         assert_eq!(classify("ready to accept connections"), None);
+    }
+
+    #[test]
+    fn nginx_s_failed_fork_and_an_unknown_uid_are_read() {
+        assert_eq!(
+            classify(
+                "2026/12/07 23:55:45 [alert] 1#1: fork() failed while spawning \"worker process\" (11: Resource temporarily unavailable)"
+            ),
+            Some(Symptom::CannotFork)
+        );
+        assert_eq!(
+            classify("initdb: could not look up effective user ID 1000: user does not exist"),
+            Some(Symptom::UnknownUser)
+        );
+        assert_eq!(
+            classify("whoami: cannot find name for user ID 1000"),
+            Some(Symptom::UnknownUser)
+        );
     }
 
     #[test]
