@@ -1,18 +1,22 @@
-//! `hardrun [--profile P] fit [--probe-…] [--seconds N] [--write] run … IMAGE …`: runs
-//! throw-away trial containers on the engine and finds the smallest adjustment under which the
-//! probe passes (`fit::search`, pure); this file runs the trials.
+//! `hardrun [--profile P] fit [--probe-…] [--seconds N] [--write] run … IMAGE …` (and
+//! `… compose [OPTIONS] SERVICE`, `fit/compose.rs`): runs throw-away trial containers on the
+//! engine and finds the smallest adjustment under which the probe passes (`fit::search`,
+//! pure); this file runs the trials, probed by `fit/probe.rs`.
 //!
-//! A trial is the user's command line without what would touch the user's own containers and
-//! data (`--name`, `-v`/`--mount`, `-p`/`-P`, `--restart`, `-d`/`--rm`/`-i`/`-t`, …): each of
-//! the user's volumes becomes an empty tmpfs, the container is named `hr-fit-PID-N`, always
-//! removed, and probed on its own address. It is planned by `decision::decide` with the profile
-//! (the catalogue off, the project file's adjustments left out) and the candidate adjustment,
-//! as `hardrun run` would plan it; a candidate the profile's deny rules refuse never runs.
-//! Trials write no audit record: nothing of the user's runs.
+//! A front end supplies a `Start`: how a trial container named `hr-fit-PID-N` is planned and
+//! started, and what is removed with it. Everything after the start is shared: the probe, the
+//! logs, `docker diff`, the owner of the main process, the search, the report and `--write`.
+//!
+//! `run`'s trial is the user's command line without what would touch the user's own containers
+//! and data (`--name`, `-v`/`--mount`, `-p`/`-P`, `--restart`, `-d`/`--rm`/`-i`/`-t`, …): each of
+//! the user's volumes becomes an empty tmpfs, and the container is always removed and probed on
+//! its own address. It is planned by `decision::decide` with the profile (the catalogue off, the
+//! project file's adjustments left out) and the candidate adjustment, as `hardrun run` would
+//! plan it; a candidate the profile's deny rules refuse never runs. Trials write no audit
+//! record: nothing of the user's runs.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +37,9 @@ use crate::rules::{self, Context, Level};
 use crate::waivers::{Allowed, FILE_NAME, Scope, Waivers};
 
 mod compose;
+mod probe;
+
+use probe::{Probe, address, http_ok, tcp_ok};
 
 /// `fit`'s exit status when no adjustment within the profile's deny rules makes the probe pass.
 pub const EXIT_GAVE_UP: u8 = 3;
@@ -55,65 +62,6 @@ const LEFT_OUT: [&str; 15] = [
     "detach-keys",
     "sig-proxy",
 ];
-
-/// What tells a trial it works.
-#[derive(Debug, Clone)]
-enum Probe {
-    /// Still running after the trial's time.
-    Running,
-    Http {
-        port: u16,
-        path: String,
-    },
-    Tcp(u16),
-    Command(String),
-    Healthy,
-}
-
-impl Probe {
-    fn of(args: &FitArgs) -> Result<Probe, String> {
-        let port = |text: &str| {
-            text.parse::<u16>().map_err(|_| {
-                format!("invalid port '{text}'\nhelp: give the container's port, such as 80")
-            })
-        };
-        Ok(if let Some(http) = &args.probe_http {
-            let (p, path) = http.split_once('/').unwrap_or((http, ""));
-            Probe::Http {
-                port: port(p)?,
-                path: format!("/{path}"),
-            }
-        } else if let Some(tcp) = &args.probe_tcp {
-            Probe::Tcp(port(tcp)?)
-        } else if let Some(command) = &args.probe_cmd {
-            Probe::Command(command.clone())
-        } else if args.probe_healthy {
-            Probe::Healthy
-        } else {
-            Probe::Running
-        })
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Probe::Running => "the container keeps running".into(),
-            Probe::Http { port, path } => format!("HTTP GET {path} on port {port} answers 2xx/3xx"),
-            Probe::Tcp(port) => format!("port {port} accepts a connection"),
-            Probe::Command(command) => format!("`{command}` succeeds inside the container"),
-            Probe::Healthy => "the container's health check reports healthy".into(),
-        }
-    }
-
-    fn flag(&self) -> String {
-        match self {
-            Probe::Running => String::new(),
-            Probe::Http { port, path } => format!(" --probe-http {port}{path}"),
-            Probe::Tcp(port) => format!(" --probe-tcp {port}"),
-            Probe::Command(command) => format!(" --probe-cmd '{command}'"),
-            Probe::Healthy => " --probe-healthy".into(),
-        }
-    }
-}
 
 /// `hardrun fit …`: `run … IMAGE`, or `compose … SERVICE` (`fit/compose.rs`).
 #[allow(clippy::disallowed_methods)] // the I/O edge: the working directory
@@ -761,42 +709,4 @@ fn failed(why: &str) -> Outcome {
         failure: why.to_owned(),
         ..Outcome::default()
     }
-}
-
-/// The container's address on its first network.
-fn address(state: &serde_json::Value, port: u16) -> Option<SocketAddr> {
-    let networks = state["NetworkSettings"]["Networks"].as_object()?;
-    networks
-        .values()
-        .filter_map(|n| n["IPAddress"].as_str())
-        .find(|ip| !ip.is_empty())
-        .and_then(|ip| format!("{ip}:{port}").parse().ok())
-}
-
-fn tcp_ok(address: &Option<SocketAddr>) -> bool {
-    address.is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_millis(500)).is_ok())
-}
-
-fn http_ok(address: &Option<SocketAddr>, path: &str) -> bool {
-    let Some(address) = address else {
-        return false;
-    };
-    let Ok(mut stream) = TcpStream::connect_timeout(address, Duration::from_millis(500)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    let mut read = 0;
-    while read < head.len() {
-        match stream.read(&mut head[read..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => read += n,
-        }
-    }
-    let status = String::from_utf8_lossy(&head[..read]);
-    status.starts_with("HTTP/") && matches!(status.get(9..10), Some("2" | "3"))
 }

@@ -42,6 +42,15 @@ pub enum FitComposeError {
 /// The compose command of `words` (`compose [OPTIONS] SERVICE`, as typed after fit's own
 /// options) read as `compose [OPTIONS] up SERVICE`, and the service.
 pub fn command(words: &[OsString]) -> Result<(ComposeCommand, String), FitComposeError> {
+    let (command, service, _) = commands(words)?;
+    Ok((command, service))
+}
+
+/// `command`'s answer, and the project's command without the service (`compose [OPTIONS] up`),
+/// which resolves when the service is unknown, to name the known ones.
+pub fn commands(
+    words: &[OsString],
+) -> Result<(ComposeCommand, String, ComposeCommand), FitComposeError> {
     let at = command::root_end(words, 0)?.ok_or(FitComposeError::NoService)?;
     let service = words[at]
         .to_str()
@@ -57,8 +66,9 @@ pub fn command(words: &[OsString]) -> Result<(ComposeCommand, String), FitCompos
     }
     let mut argv: Vec<OsString> = words[..at].to_vec();
     argv.push("up".into());
+    let project = command::parse(&argv, 0)?;
     argv.push(service.clone().into());
-    Ok((command::parse(&argv, 0)?, service))
+    Ok((command::parse(&argv, 0)?, service, project))
 }
 
 /// The service of the model, or which services there are.
@@ -228,6 +238,10 @@ mod tests {
         assert_eq!(command.files(), [OsString::from("a.yaml")]);
         assert_eq!(command.project_name(), Some(OsString::from("demo")));
         assert_eq!(command.profiles(), [OsString::from("debug")]);
+        let (_, _, project) = commands(&words("compose -f a.yaml web")).unwrap();
+        assert_eq!(project.subcommand(), Some("up"));
+        assert!(project.services().is_empty());
+        assert_eq!(project.files(), [OsString::from("a.yaml")]);
     }
 
     #[test]

@@ -30,13 +30,24 @@ use crate::waivers::{FILE_NAME, Scope, Waivers};
 /// `hardrun fit … compose [OPTIONS] SERVICE`.
 #[allow(clippy::disallowed_methods)] // the I/O edge: the working directory
 pub(super) fn run(options: &Cli, args: &FitArgs, probe: Probe) -> Result<ExitCode, String> {
-    let (command, name) = trial::command(&args.command).map_err(|e| e.to_string())?;
+    let (command, name, project) = trial::commands(&args.command).map_err(|e| e.to_string())?;
     let mut profile = crate::commands::profile(options)?;
     // The catalogue's entries would hide what the image needs; fit finds it itself.
     profile.catalogue = false;
     let allowed = crate::commands::allowed(options, &profile)?;
     let docker_path = locate_docker().map_err(|e| e.to_string())?;
-    let resolve::Resolved { program, model } = resolve::resolve_project(&docker_path, &command)?;
+    let resolve::Resolved { program, model } =
+        match resolve::resolve_project(&docker_path, &command) {
+            Ok(resolved) => resolved,
+            // Compose refuses a service it does not know: the project without it names the known ones.
+            Err(complaint) => match resolve::resolve_project(&docker_path, &project) {
+                Ok(resolved) => {
+                    trial::service(&resolved.model, &name).map_err(|e| e.to_string())?;
+                    return Err(complaint);
+                }
+                Err(_) => return Err(complaint),
+            },
+        };
     let image = trial::image(&model, &name).map_err(|e| e.to_string())?;
     // Read as `hardrun compose` reads it, before any trial: an unreadable service fails here.
     let user_spec = service::spec_in_model(&model, &name).map_err(|e| e.to_string())?;
