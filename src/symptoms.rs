@@ -87,8 +87,9 @@ pub fn classify(line: &str) -> Option<Symptom> {
 
 /// The capability an `Operation not permitted` line lacks, by the call it names.
 fn capability_of(lower: &str) -> Option<&'static str> {
-    const CALLS: [(&str, &str); 9] = [
+    const CALLS: [(&str, &str); 10] = [
         ("chown", "CHOWN"),
+        ("chmod", "FOWNER"),
         ("setgroups", "SETGID"),
         ("initgroups", "SETGID"),
         ("setgid", "SETGID"),
@@ -237,6 +238,15 @@ mod tests {
             classify(line),
             Some(Symptom::NotPermitted {
                 capability: "SETGID"
+            })
+        );
+        // The lab postgres entrypoint as root, on a PGDATA the postgres user owns.
+        let line =
+            "chmod: changing permissions of '/var/lib/postgresql/data': Operation not permitted";
+        assert_eq!(
+            classify(line),
+            Some(Symptom::NotPermitted {
+                capability: "FOWNER"
             })
         );
     }

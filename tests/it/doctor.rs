@@ -1,7 +1,8 @@
 //! `hardrun doctor` on the lab's real images (`tests/lab/build`), each run through hardrun
 //! under `production` without any adjustment (the catalogue off): doctor names the rule that
 //! broke it and the fix, in text and in JSON; an image that works under `production` as it is
-//! is said to be healthy. Also the limits: a tiny `--memory` is `memory-limit`, a tiny
+//! is said to be healthy. Also postgres started as root (its `non-root-user` waived) without its
+//! capabilities, and the limits: a tiny `--memory` is `memory-limit`, a tiny
 //! `--pids-limit` is `pids-limit`.
 //!
 //! The engine gate of `engine.rs` applies, and the lab images are required as the engine is:
@@ -206,6 +207,61 @@ fn postgres_under_production_is_non_root_user_and_its_own_account() {
     assert!(text.stdout.contains("user: \"999:999\""), "{}", text.stdout);
     assert_eq!(json["causes"][0]["rule"], "non-root-user");
     assert_eq!(json["adjustment"]["user"], "999:999");
+}
+
+#[test]
+fn postgres_as_root_without_its_capabilities_is_drop_capabilities_and_its_run_directory() {
+    let Some(engine) = engine() else { return };
+    if !lab(engine, &[POSTGRES]) {
+        return;
+    }
+    let sandbox = sandbox(engine);
+    let password = sandbox.write("password", "lab\n");
+    let mount = format!("{}:/run/secrets/password:ro", password.display());
+    let container = LabContainer::new(engine, "postgres-root");
+    // Root, as the official image starts, with non-root-user waived: the entrypoint's chmod of
+    // the postgres user's PGDATA needs FOWNER, and its socket directory a writable /var/run.
+    let out = hardrun(
+        &sandbox,
+        &[
+            "--profile",
+            "./production-nocat.yaml",
+            "--allow",
+            "non-root-user=the entrypoint drops to postgres",
+            "run",
+            "-d",
+            "--name",
+            &container.name,
+            "--user",
+            "0:0",
+            "-v",
+            &mount,
+            "-e",
+            "POSTGRES_PASSWORD_FILE=/run/secrets/password",
+            POSTGRES,
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all_output());
+    let (text, json) = doctor_after_a_restart(&sandbox, &container);
+    assert_eq!(text.code, Some(1), "{}", text.all_output());
+    let rules: Vec<&str> = json["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    assert!(
+        rules.contains(&"drop-capabilities") && rules.contains(&"read-only-rootfs"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("capabilities: [FOWNER]")
+            && text.stdout.contains("writable: [/var/run]"),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(strings(&json["adjustment"]["capabilities"]), ["FOWNER"]);
 }
 
 #[test]
