@@ -152,7 +152,8 @@ pub fn writable_from_diff(diff: &[String], writable: &[String]) -> Vec<String> {
     };
     let mut dirs: Vec<String> = Vec::new();
     for (_, path) in &entries {
-        if has_child(path) {
+        // A mount point (a secret's file, a volume) is the engine's, not a write.
+        if has_child(path) || under_any(path, writable) {
             continue;
         }
         let mut dir = parent(path);
@@ -314,6 +315,26 @@ mod tests {
             writable_from_diff(&diff, &writable),
             lines(&["/etc", "/run", "/var/lib/nginx"])
         );
+    }
+
+    #[test]
+    fn a_mount_point_the_engine_added_is_not_a_write() {
+        // postgres as 999 with its password file bound at /run/secrets/pw.
+        let diff: Vec<String> = [
+            "C /run",
+            "C /run/postgresql",
+            "A /run/postgresql/.s.PGSQL.5432",
+            "A /run/postgresql/.s.PGSQL.5432.lock",
+            "A /run/secrets",
+            "A /run/secrets/pw",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            writable_from_diff(&diff, &["/run/secrets/pw".to_owned()]),
+            ["/run/postgresql"]
+        );
+        assert_eq!(writable_from_diff(&diff, &[]), ["/run"]);
     }
 
     #[test]

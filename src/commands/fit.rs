@@ -101,7 +101,8 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|m| m.value.target.clone())
         .collect();
-    let inputs = inputs(&profile, &context, &mounted);
+    let account = image_account(&docker, &image);
+    let inputs = inputs(&profile, &context, account.as_deref(), &mounted);
     let start = RunStart {
         docker: docker.clone(),
         cwd: cwd.clone(),
@@ -257,8 +258,14 @@ fn write_project_file(cwd: &Path, item: &str) -> Result<PathBuf, String> {
 }
 
 /// What the search starts from: the capabilities the profile drops and may add back, the
-/// image's user, whether root is allowed, what is writable already, the limits.
-fn inputs(profile: &Profile, context: &Context, mounted: &[String]) -> Inputs {
+/// image's user (its `USER`, else its own account, `account`), whether root is allowed, what is
+/// writable already, the limits.
+fn inputs(
+    profile: &Profile,
+    context: &Context,
+    account: Option<&str>,
+    mounted: &[String],
+) -> Inputs {
     let params = |id: &str| profile.setting(id).filter(|s| s.level != Level::Off);
     let (drop, add) = params("drop-capabilities")
         .map(|s| {
@@ -293,6 +300,7 @@ fn inputs(profile: &Profile, context: &Context, mounted: &[String]) -> Inputs {
         .as_ref()
         .map(|i| i.user.clone())
         .filter(|u| !u.is_empty() && !is_root(u))
+        .or_else(|| account.map(str::to_owned))
         .filter(|u| params("non-root-user").and_then(|s| s.params.user.as_ref()) != Some(u));
     let mut writable: Vec<String> = params("read-only-rootfs")
         .map(|s| {
@@ -317,6 +325,22 @@ fn inputs(profile: &Profile, context: &Context, mounted: &[String]) -> Inputs {
         memory: params("memory-limit").and_then(|s| s.params.memory.as_ref().map(|m| m.bytes)),
         pids: params("pids-limit").and_then(|s| s.params.pids),
     }
+}
+
+/// The image's own account for an image without `USER` that starts as root (postgres, redis):
+/// the `/etc/passwd` entry named like its repository (`doctor::image_account`), read from a
+/// container created for it (never started; removed with its volumes).
+fn image_account(docker_path: &Path, image: &str) -> Option<String> {
+    let name = format!("hr-fit-{}-passwd", std::process::id());
+    let created =
+        docker(docker_path, &["create", "--name", &name, image]).is_ok_and(|o| o.status.success());
+    let passwd = created
+        .then(|| docker(docker_path, &["cp", &format!("{name}:/etc/passwd"), "-"]).ok())
+        .flatten()
+        .filter(|o| o.status.success())
+        .and_then(|o| crate::doctor::first_file_of_tar(&o.stdout));
+    let _ = docker(docker_path, &["rm", "-f", "-v", &name]);
+    crate::doctor::image_account(&passwd?, image)
 }
 
 /// The user's command line as a trial: what it keeps, in order, and what it adds.

@@ -109,6 +109,40 @@ pub fn image(model: &Value, name: &str) -> Result<String, FitComposeError> {
     })
 }
 
+/// Where Compose puts the service's secrets and configs in its container: a secret at
+/// `target` (under `/run/secrets/` when relative), else `/run/secrets/SOURCE`; a config at
+/// `target`, else `/SOURCE`. Mount points, not writes, for fit's reading of `docker diff`.
+pub fn secret_targets(model: &Value, name: &str) -> Vec<String> {
+    let Some(service) = model.get("services").and_then(|s| s.get(name)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (kind, dir) in [("secrets", "/run/secrets"), ("configs", "")] {
+        for reference in service
+            .get(kind)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (source, target) = match reference {
+                Value::String(source) => (Some(source.as_str()), None),
+                _ => (
+                    reference.get("source").and_then(Value::as_str),
+                    reference.get("target").and_then(Value::as_str),
+                ),
+            };
+            let path = match (target, source) {
+                (Some(target), _) if target.starts_with('/') => target.to_owned(),
+                (Some(target), _) => format!("{}/{target}", if dir.is_empty() { "" } else { dir }),
+                (None, Some(source)) => format!("{dir}/{source}"),
+                (None, None) => continue,
+            };
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// The keys a trial service leaves out: what links it to the project's other services,
 /// containers and networks, publishes ports on the host, or names its container.
 const LEFT_OUT: [&str; 14] = [
@@ -346,6 +380,25 @@ mod tests {
         assert!(db.get("build").is_none() && db.get("network_mode").is_none());
         assert_eq!(db["healthcheck"], json!({ "interval": "1s" }));
         assert!(trial.get("secrets").is_none());
+    }
+
+    #[test]
+    fn secrets_and_configs_are_where_compose_mounts_them() {
+        let model = json!({ "services": { "db": {
+            "secrets": ["pw", { "source": "key", "target": "tls.key" }, { "source": "x", "target": "/etc/x" }],
+            "configs": [{ "source": "conf" }, { "source": "c", "target": "/etc/c.conf" }]
+        } } });
+        assert_eq!(
+            secret_targets(&model, "db"),
+            [
+                "/run/secrets/pw",
+                "/run/secrets/tls.key",
+                "/etc/x",
+                "/conf",
+                "/etc/c.conf"
+            ]
+        );
+        assert!(secret_targets(&model, "web").is_empty());
     }
 
     #[test]

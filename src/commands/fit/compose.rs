@@ -67,12 +67,14 @@ pub(super) fn run(options: &Cli, args: &FitArgs, probe: Probe) -> Result<ExitCod
             ));
         }
     };
-    let mounted: Vec<String> = user_spec
+    let mut mounted: Vec<String> = user_spec
         .mounts
         .iter()
         .map(|m| m.value.target.clone())
         .collect();
-    let inputs = inputs(&profile, &context, &mounted);
+    mounted.extend(trial::secret_targets(&model, &name));
+    let account = super::image_account(&docker_path, &image);
+    let inputs = inputs(&profile, &context, account.as_deref(), &mounted);
     let start = ComposeStart {
         docker: docker_path.clone(),
         program,
