@@ -717,6 +717,22 @@ fn fit_compose_finds_the_service_s_adjustment_and_compose_up_applies_it() {
         "{NGINX} fails its probe under the adjustment fit wrote:\n{written}\n{}",
         web.logs()
     );
+    // Minimality through compose: without any one of its paths, the service fails again.
+    for (i, path) in found.writable.iter().enumerate() {
+        let mut less = found.writable.clone();
+        less.remove(i);
+        let mut project = "adjustments:\n  - service: \"web\"\n    reason: \"test\"\n".to_owned();
+        if !less.is_empty() {
+            project.push_str(&format!("    writable: [{}]\n", less.join(", ")));
+        }
+        sandbox.write(".hardrun.yaml", &project);
+        let out = up();
+        assert_eq!(out.code, Some(0), "{}", out.all_output());
+        assert!(
+            !Check::Http(80, "/").passes(engine, &web, Duration::from_secs(5)),
+            "{NGINX} passes its probe without {path}: fit kept a path it does not need"
+        );
+    }
 }
 
 #[test]
