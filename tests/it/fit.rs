@@ -736,7 +736,7 @@ fn fit_compose_finds_the_service_s_adjustment_and_compose_up_applies_it() {
 }
 
 #[test]
-fn fit_compose_names_an_unknown_service_with_its_known_ones() {
+fn fit_compose_names_an_unknown_service_and_a_missing_image() {
     let Some(engine) = engine() else { return };
     let sandbox = sandbox(engine);
     sandbox.write(
@@ -763,4 +763,27 @@ fn fit_compose_names_an_unknown_service_with_its_known_ones() {
     );
     assert!(!out.stderr.contains("trials named"), "{}", out.stderr);
     assert!(!sandbox.cwd().join(".hardrun.yaml").exists());
+    // A service whose image is not here: fit neither pulls nor builds it.
+    sandbox.write(
+        "compose.yaml",
+        "services:\n  web:\n    image: hardrun-test/never-built:0\n",
+    );
+    let out = hardrun(
+        &sandbox,
+        &strings(&[
+            "--profile",
+            "./production-nocat.yaml",
+            "fit",
+            "compose",
+            "web",
+        ]),
+    );
+    assert_eq!(out.code, Some(2), "{}", out.all_output());
+    assert!(
+        out.stderr
+            .contains("image 'hardrun-test/never-built:0' of service 'web' is not present locally")
+            && out.stderr.contains("\nhelp: build or pull it first"),
+        "{}",
+        out.stderr
+    );
 }

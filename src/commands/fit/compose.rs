@@ -51,6 +51,17 @@ pub(super) fn run(options: &Cli, args: &FitArgs, probe: Probe) -> Result<ExitCod
     let image = trial::image(&model, &name).map_err(|e| e.to_string())?;
     // Read as `hardrun compose` reads it, before any trial: an unreadable service fails here.
     let user_spec = service::spec_in_model(&model, &name).map_err(|e| e.to_string())?;
+    // Trials never pull nor build (`pull_policy: never`): the image must be here.
+    if !docker(
+        &docker_path,
+        &["image", "inspect", "--format", "{{.Id}}", &image],
+    )
+    .is_ok_and(|o| o.status.success())
+    {
+        return Err(format!(
+            "image '{image}' of service '{name}' is not present locally, and fit's trials never pull nor build\nhelp: build or pull it first (`docker compose build {name}` or `docker compose pull {name}`), then fit again"
+        ));
+    }
     let project_directory = resolve::project_directory(&command)?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
