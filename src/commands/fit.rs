@@ -9,8 +9,8 @@
 //!
 //! `run`'s trial is the user's command line without what would touch the user's own containers
 //! and data (`--name`, `-v`/`--mount`, `-p`/`-P`, `--restart`, `-d`/`--rm`/`-i`/`-t`, …): each of
-//! the user's volumes becomes an empty tmpfs, and the container is always removed and probed on
-//! its own address. It is planned by `decision::decide` with the profile (the catalogue off, the
+//! the user's volumes and writable binds becomes an empty tmpfs (a read-only bind stays), and
+//! the container is always removed and probed on its own address. It is planned by `decision::decide` with the profile (the catalogue off, the
 //! project file's adjustments left out) and the candidate adjustment, as `hardrun run` would
 //! plan it; a candidate the profile's deny rules refuse never runs. Trials write no audit
 //! record: nothing of the user's runs.
@@ -411,7 +411,7 @@ fn trial_words(invocation: &Invocation, cwd: &Path, healthy: bool) -> Result<Bas
         .filter(|i| !dropped[*i])
         .map(|i| argv[i].clone())
         .collect();
-    // The user's volumes and binds: an empty tmpfs each, never the user's data.
+    // The user's volumes and writable binds: an empty tmpfs each, never the user's data.
     let spec = invocation.to_spec(cwd).map_err(|e| e.to_string())?;
     let kept_tmpfs: Vec<String> = invocation
         .options()
@@ -427,10 +427,10 @@ fn trial_words(invocation: &Invocation, cwd: &Path, healthy: bool) -> Result<Bas
         })
         .collect();
     for mount in &spec.mounts {
-        if !kept_tmpfs.contains(&mount.value.target) {
-            options.push("--tmpfs".into());
-            options.push(OsString::from(&mount.value.target));
+        if kept_tmpfs.contains(&mount.value.target) {
+            continue;
         }
+        options.extend(stand_in(&mount.value));
     }
     if healthy {
         options.extend(["--health-interval", "1s"].iter().map(OsString::from));
@@ -530,6 +530,23 @@ fn refusal(plan: &crate::plan::Plan) -> Result<(), NotStarted> {
 fn docker(docker: &Path, args: &[&str]) -> io::Result<std::process::Output> {
     let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
     exec::capture(docker, &args)
+}
+
+/// What a trial gets for one of the user's mounts: a read-only bind as it is (a configuration
+/// or a secret's file: nothing writes through it), anything else an empty tmpfs at its target.
+fn stand_in(mount: &crate::spec::Mount) -> Vec<OsString> {
+    let plain = |s: &str| !s.contains([',', '"', '=']) && !s.is_empty();
+    match (&mount.kind, &mount.source) {
+        (crate::spec::MountKind::Bind, Some(source))
+            if mount.read_only && plain(source) && plain(&mount.target) =>
+        {
+            vec![
+                "--mount".into(),
+                format!("type=bind,source={source},target={},readonly", mount.target).into(),
+            ]
+        }
+        _ => vec!["--tmpfs".into(), OsString::from(&mount.target)],
+    }
 }
 
 /// The trials, on the engine.

@@ -787,3 +787,35 @@ fn fit_compose_names_an_unknown_service_and_a_missing_image() {
         out.stderr
     );
 }
+
+#[test]
+fn fit_keeps_a_read_only_bind_such_as_a_configuration_file() {
+    let Some(engine) = engine() else { return };
+    let sandbox = sandbox(engine);
+    let conf = sandbox.write("app.conf", "lab\n");
+    let out = hardrun(
+        &sandbox,
+        &strings(&[
+            "--profile",
+            "./production-nocat.yaml",
+            "fit",
+            "--probe-cmd",
+            "grep -q lab /etc/app.conf",
+            "--seconds",
+            "5",
+            "run",
+            "-v",
+            &format!("{}:/etc/app.conf:ro", conf.display()),
+            IMAGE,
+            "sleep",
+            "300",
+        ]),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all_output());
+    assert!(
+        out.stdout.contains("no adjustment needed"),
+        "{}",
+        out.all_output()
+    );
+    no_trial_left(engine, &out);
+}
