@@ -38,7 +38,7 @@ complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "profiles" -d 'List 
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "rules" -d 'List the rules, or show one rule\'s documentation'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "verify" -d 'Check running containers against a profile (default: the profile recorded on each)'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "check" -d 'Audit compose files, Dockerfiles and the docker run lines of scripts, Makefiles and CI YAML against the profile, for CI'
-complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "fit" -d 'Find the smallest adjustment under which an image works under the profile: throw-away trial containers, probed'
+complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "fit" -d 'Find the smallest adjustment under which an image or a compose service works under the profile: throw-away trial containers, probed'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "doctor" -d 'Say why a container exited, restarts or is unhealthy, and the adjustment that fixes it'
 complete -c hardrun -n "__fish_hardrun_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hardrun -n "__fish_hardrun_using_subcommand profiles; and not __fish_seen_subcommand_from list show" -s h -l help -d 'Print help'
@@ -69,7 +69,7 @@ complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l probe-cmd -d 'Th
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l seconds -d 'How long a trial may take to pass (default 30; without a probe, how long it must keep running, default 5)' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l parallel -d 'Trials run at once, where the search has independent ones (more is faster for light images, and can time out heavy ones)' -r
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l probe-healthy -d 'The probe passes when the container\'s health check reports healthy'
-complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l write -d 'Add the adjustment found to .hardrun.yaml (creating it, or appending to it)'
+complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -l write -d 'Add the adjustment found to .hardrun.yaml (the one found upward from here, else a new one here; appending, never reformatting)'
 complete -c hardrun -n "__fish_hardrun_using_subcommand fit" -s h -l help -d 'Print help'
 complete -c hardrun -n "__fish_hardrun_using_subcommand doctor" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"

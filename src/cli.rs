@@ -139,7 +139,7 @@ pub enum Command {
         /// Files or directories (default: the working directory, honouring .gitignore)
         paths: Vec<std::path::PathBuf>,
     },
-    /// Find the smallest adjustment under which an image works under the profile: throw-away trial containers, probed
+    /// Find the smallest adjustment under which an image or a compose service works under the profile: throw-away trial containers, probed
     Fit(FitArgs),
     /// Say why a container exited, restarts or is unhealthy, and the adjustment that fixes it
     Doctor {
@@ -177,18 +177,18 @@ pub struct FitArgs {
     /// How long a trial may take to pass (default 30; without a probe, how long it must keep running, default 5)
     #[arg(long, value_name = "N")]
     pub seconds: Option<u64>,
-    /// Add the adjustment found to .hardrun.yaml (creating it, or appending to it)
+    /// Add the adjustment found to .hardrun.yaml (the one found upward from here, else a new one here; appending, never reformatting)
     #[arg(long)]
     pub write: bool,
     /// Trials run at once, where the search has independent ones (more is faster for light images, and can time out heavy ones)
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub parallel: usize,
-    /// The docker run command line: run [OPTIONS] IMAGE [COMMAND] [ARG...]
+    /// The docker run command line, run [OPTIONS] IMAGE [COMMAND] [ARG...], or a compose service, compose [OPTIONS] SERVICE
     #[arg(
         required = true,
         trailing_var_arg = true,
         allow_hyphen_values = true,
-        value_name = "DOCKER RUN"
+        value_name = "RUN … IMAGE | COMPOSE … SERVICE"
     )]
     pub command: Vec<std::ffi::OsString>,
 }

@@ -16,6 +16,7 @@ use crate::docker::values::format_bytes;
 use crate::plan::PROFILE_LABEL;
 use crate::rules::{ByteSize, TmpfsParam};
 use crate::symptoms::{self, Symptom};
+use crate::waivers::Scope;
 
 /// `doctor`'s exit status: the container is healthy.
 pub const EXIT_HEALTHY: u8 = 0;
@@ -33,6 +34,8 @@ pub struct Evidence {
     pub logs: String,
     /// `docker diff`.
     pub diff: Vec<String>,
+    /// The container's `/etc/passwd` (empty when it cannot be read): the image's own users.
+    pub passwd: String,
 }
 
 /// The container's state, as doctor reads it.
@@ -54,6 +57,17 @@ pub struct State {
     pub adjusted: Relaxation,
     pub memory: Option<i64>,
     pub pids: Option<i64>,
+    /// The compose service, project and files, for a container Compose created.
+    pub compose: Option<ComposeOrigin>,
+}
+
+/// Where a container Compose created comes from (its `com.docker.compose.*` labels).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeOrigin {
+    pub service: String,
+    pub project: String,
+    /// `com.docker.compose.project.config_files`: comma-separated paths.
+    pub files: Vec<String>,
 }
 
 /// A cause: the rule, what showed it, and the fix.
@@ -92,13 +106,31 @@ impl Diagnosis {
         Relaxation::merged(self.causes.iter().map(|c| &c.fix))
     }
 
-    /// The `hardrun fit` command line that finds the whole adjustment.
+    /// The `hardrun fit` command line that finds the whole adjustment: `fit … compose … SERVICE`
+    /// for a container Compose created, else `fit … run IMAGE`.
     pub fn fit_command(&self) -> String {
         let profile = self.state.profile.as_deref().unwrap_or("production");
-        format!(
-            "hardrun --profile {profile} fit --write run {}",
-            self.state.image
-        )
+        match &self.state.compose {
+            Some(origin) => {
+                let files: String = origin.files.iter().map(|f| format!(" -f {f}")).collect();
+                format!(
+                    "hardrun --profile {profile} fit --write compose -p {}{files} {}",
+                    origin.project, origin.service
+                )
+            }
+            None => format!(
+                "hardrun --profile {profile} fit --write run {}",
+                self.state.image
+            ),
+        }
+    }
+
+    /// The scope of the adjustment doctor suggests: the compose service, else the image.
+    pub fn scope(&self) -> Scope {
+        match &self.state.compose {
+            Some(origin) => Scope::Service(origin.service.clone()),
+            None => Scope::Image(self.state.image.clone()),
+        }
     }
 
     /// The one-line hint for `run --verify`.
@@ -149,16 +181,35 @@ pub fn state(inspect: &Value) -> State {
             .unwrap_or_default(),
         memory: number(&inspect["HostConfig"]["Memory"]),
         pids: number(&inspect["HostConfig"]["PidsLimit"]),
+        compose: labels["com.docker.compose.service"]
+            .as_str()
+            .map(|service| ComposeOrigin {
+                service: service.to_owned(),
+                project: text(&labels["com.docker.compose.project"]),
+                files: labels["com.docker.compose.project.config_files"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|f| !f.is_empty() && !f.starts_with("/dev/fd/"))
+                    .map(str::to_owned)
+                    .collect(),
+            }),
     }
 }
 
-/// The diagnosis of one container.
+/// The diagnosis of one container. A container that runs, never restarted and is not
+/// unhealthy is healthy unless its logs say it cannot fork or is out of memory (a server whose
+/// workers do not start keeps running).
 pub fn diagnose(evidence: &Evidence) -> Diagnosis {
     let state = state(&evidence.inspect);
+    let seen = symptoms::read_logs(&evidence.logs);
+    let degraded =
+        |symptom: &Symptom| matches!(symptom, Symptom::CannotFork | Symptom::OutOfMemory);
     let healthy = state.running
         && !state.restarting
         && state.restart_count == 0
-        && state.health.as_deref().is_none_or(|h| h != "unhealthy");
+        && state.health.as_deref().is_none_or(|h| h != "unhealthy")
+        && !seen.iter().any(|s| degraded(&s.symptom));
     let mut causes = Vec::new();
     if !healthy {
         if state.oom_killed {
@@ -179,9 +230,11 @@ pub fn diagnose(evidence: &Evidence) -> Diagnosis {
                 alternative: None,
             });
         }
-        for seen in symptoms::read_logs(&evidence.logs) {
-            if let Some(cause) = cause_of(&state, &seen.symptom, &seen.line, &evidence.diff)
-                && !causes.iter().any(|c: &Cause| c.fix == cause.fix)
+        for seen in &seen {
+            if let Some(cause) = cause_of(&state, &seen.symptom, &seen.line, evidence)
+                && !causes
+                    .iter()
+                    .any(|c: &Cause| c.fix == cause.fix && c.rule == cause.rule)
             {
                 causes.push(cause);
             }
@@ -192,6 +245,45 @@ pub fn diagnose(evidence: &Evidence) -> Diagnosis {
         healthy,
         causes,
     }
+}
+
+/// The image's own account for it, as `uid:gid`: the `/etc/passwd` entry named like the
+/// image's repository (`postgres` for `postgres:17`, `pyapp` for `lab/pyapp:1`).
+pub fn image_account(passwd: &str, image: &str) -> Option<String> {
+    let reference = image.split('@').next().unwrap_or(image);
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    let repository = last.split(':').next().unwrap_or(last);
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let uid = fields.nth(1)?;
+        let gid = fields.next()?;
+        (name == repository && uid != "0" && uid.chars().all(|c| c.is_ascii_digit()))
+            .then(|| format!("{uid}:{gid}"))
+    })
+}
+
+/// The first regular file of a tar stream (`docker cp CONTAINER:/etc/passwd -` writes one),
+/// as text; PAX and GNU extension headers before it are skipped.
+pub fn first_file_of_tar(tar: &[u8]) -> Option<String> {
+    let mut at = 0;
+    while at + 512 <= tar.len() {
+        let header = &tar[at..at + 512];
+        if header.iter().all(|b| *b == 0) {
+            return None;
+        }
+        let size_field = std::str::from_utf8(&header[124..136]).ok()?;
+        let size =
+            usize::from_str_radix(size_field.trim_matches(|c: char| c == '\0' || c == ' '), 8)
+                .ok()?;
+        let body = at + 512;
+        if matches!(header[156], b'0' | 0) {
+            let bytes = tar.get(body..body + size)?;
+            return Some(String::from_utf8_lossy(bytes).into_owned());
+        }
+        at = body + size.div_ceil(512) * 512;
+    }
+    None
 }
 
 fn writable(path: String) -> Relaxation {
@@ -221,7 +313,8 @@ fn directory_for(path: &str, line: &str, diff: &[String]) -> String {
     }
 }
 
-fn cause_of(state: &State, symptom: &Symptom, line: &str, diff: &[String]) -> Option<Cause> {
+fn cause_of(state: &State, symptom: &Symptom, line: &str, evidence: &Evidence) -> Option<Cause> {
+    let diff = &evidence.diff;
     let cause = match symptom {
         Symptom::ReadOnly { path } => Cause {
             rule: "read-only-rootfs",
@@ -259,6 +352,24 @@ fn cause_of(state: &State, symptom: &Symptom, line: &str, diff: &[String]) -> Op
             },
             alternative: None,
         },
+        Symptom::UnknownUser => {
+            let account = image_account(&evidence.passwd, &state.image);
+            Cause {
+                rule: "non-root-user",
+                evidence: format!("{line} (as user {})", state.user),
+                alternative: match &account {
+                    Some(_) => None,
+                    None => Some(
+                        "run as a user the image's /etc/passwd names (`user:`), found with `hardrun fit`"
+                            .into(),
+                    ),
+                },
+                fix: Relaxation {
+                    user: account,
+                    ..Relaxation::default()
+                },
+            }
+        }
         Symptom::OutOfMemory => {
             let memory = state.memory.unwrap_or(512 << 20) * 2;
             Cause {
@@ -278,12 +389,17 @@ fn cause_of(state: &State, symptom: &Symptom, line: &str, diff: &[String]) -> Op
     Some(cause)
 }
 
-/// The adjustment as `.hardrun.yaml` YAML (an item of `adjustments:`), for `image`.
-pub fn adjustment_yaml(image: &str, reason: &str, relax: &Relaxation) -> String {
+/// The adjustment as `.hardrun.yaml` YAML (an item of `adjustments:`), for an image or a
+/// compose service.
+pub fn adjustment_yaml(scope: &Scope, reason: &str, relax: &Relaxation) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let (key, value) = match scope {
+        Scope::Image(image) => ("image", image),
+        Scope::Service(name) => ("service", name),
+    };
     let mut out = format!(
-        "  - image: {}\n    reason: {}\n",
-        quote(image),
+        "  - {key}: {}\n    reason: {}\n",
+        quote(value),
         quote(reason)
     );
     if !relax.writable.is_empty() {
@@ -336,10 +452,10 @@ pub fn text(diagnosis: &Diagnosis) -> String {
         return out;
     }
     for cause in &diagnosis.causes {
-        out.push_str(&format!(
-            "cause: {}: {}\n  fix: {}\n",
-            cause.rule, cause.evidence, cause.fix
-        ));
+        out.push_str(&format!("cause: {}: {}\n", cause.rule, cause.evidence));
+        if !cause.fix.is_empty() {
+            out.push_str(&format!("  fix: {}\n", cause.fix));
+        }
         if let Some(alternative) = &cause.alternative {
             out.push_str(&format!("  or: {alternative}\n"));
         }
@@ -347,7 +463,7 @@ pub fn text(diagnosis: &Diagnosis) -> String {
     let fix = Relaxation::merged([&state.adjusted, &diagnosis.fix()]);
     out.push_str("adjustment (add to .hardrun.yaml under `adjustments:`):\n");
     out.push_str(&adjustment_yaml(
-        &state.image,
+        &diagnosis.scope(),
         "found by hardrun doctor",
         &fix,
     ));
@@ -373,6 +489,7 @@ pub fn json(diagnosis: &Diagnosis) -> Value {
     json!({
         "container": state.name,
         "image": state.image,
+        "service": state.compose.as_ref().map(|c| c.service.clone()),
         "status": state.status,
         "exit_code": state.exit_code,
         "oom_killed": state.oom_killed,

@@ -7,7 +7,8 @@
 //! 1. the profile as it is: when the probe passes, nothing is needed;
 //! 2. an open trial: a writable root and every candidate capability (docker's default set,
 //!    less what the profile already adds back and what its deny rules forbid), as the
-//!    profile's user, then as the image's `USER`, then as root (the last resort, said loudly);
+//!    profile's user, then as the image's `USER` (or, without one, its own account named like
+//!    its repository), then as root (the last resort, said loudly);
 //!    an OOM kill or a failed fork raises memory or pids and tries again;
 //! 3. the paths that trial wrote to (`docker diff`) and those the logs name as read-only become
 //!    owned tmpfs, with the root read-only again; up to three rounds add what the logs name;
@@ -80,7 +81,8 @@ pub trait Runner {
 pub struct Inputs {
     /// Capabilities fit may add (engine spelling).
     pub candidates: Vec<String>,
-    /// The image's `USER`, when it is not root.
+    /// The image's `USER`, when it is not root; else its own account (`uid:gid` of the
+    /// `/etc/passwd` entry named like its repository), when it has one.
     pub image_user: Option<String>,
     /// Whether the profile's deny rules allow root (`non-root-user` below `deny`).
     pub root_allowed: bool,
@@ -579,6 +581,7 @@ pub fn runs_as_root(relax: &Relaxation) -> bool {
     relax.user.as_deref().is_some_and(is_root)
 }
 
+pub mod compose;
 pub mod project_file;
 
 #[cfg(test)]

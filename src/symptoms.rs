@@ -17,6 +17,9 @@ pub enum Symptom {
     CannotFork,
     /// Memory refused to the process: `memory-limit`.
     OutOfMemory,
+    /// The process runs as a uid the image's `/etc/passwd` does not know (initdb's `could not
+    /// look up effective user ID 1000`): `non-root-user`'s user is not one of the image's.
+    UnknownUser,
 }
 
 /// A symptom and the log line it was read from.
@@ -61,6 +64,7 @@ pub fn classify(line: &str) -> Option<Symptom> {
         || lower.contains("cannot fork")
         || lower.contains("fork: resource temporarily unavailable")
         || lower.contains("fork failed")
+        || lower.contains("fork() failed")
         || lower.contains("could not fork")
         || lower.contains("can't create thread")
         || lower.contains("pthread_create failed")
@@ -70,13 +74,22 @@ pub fn classify(line: &str) -> Option<Symptom> {
     if lower.contains("out of memory") || lower.contains("cannot allocate memory") {
         return Some(Symptom::OutOfMemory);
     }
+    if lower.contains("could not look up effective user id")
+        || lower.contains("cannot find name for user id")
+        || lower.contains("i have no name!")
+        || lower.contains("getpwuid(): uid not found")
+        || (lower.contains("user id") && lower.contains("does not exist"))
+    {
+        return Some(Symptom::UnknownUser);
+    }
     None
 }
 
 /// The capability an `Operation not permitted` line lacks, by the call it names.
 fn capability_of(lower: &str) -> Option<&'static str> {
-    const CALLS: [(&str, &str); 9] = [
+    const CALLS: [(&str, &str); 10] = [
         ("chown", "CHOWN"),
+        ("chmod", "FOWNER"),
         ("setgroups", "SETGID"),
         ("initgroups", "SETGID"),
         ("setgid", "SETGID"),
@@ -139,7 +152,8 @@ pub fn writable_from_diff(diff: &[String], writable: &[String]) -> Vec<String> {
     };
     let mut dirs: Vec<String> = Vec::new();
     for (_, path) in &entries {
-        if has_child(path) {
+        // A mount point (a secret's file, a volume) is the engine's, not a write.
+        if has_child(path) || under_any(path, writable) {
             continue;
         }
         let mut dir = parent(path);
@@ -227,6 +241,15 @@ mod tests {
                 capability: "SETGID"
             })
         );
+        // The lab postgres entrypoint as root, on a PGDATA the postgres user owns.
+        let line =
+            "chmod: changing permissions of '/var/lib/postgresql/data': Operation not permitted";
+        assert_eq!(
+            classify(line),
+            Some(Symptom::NotPermitted {
+                capability: "FOWNER"
+            })
+        );
     }
 
     #[test]
@@ -243,6 +266,24 @@ mod tests {
         );
         assert_eq!(classify("FATAL: out of memory"), Some(Symptom::OutOfMemory));
         assert_eq!(classify("ready to accept connections"), None);
+    }
+
+    #[test]
+    fn nginx_s_failed_fork_and_an_unknown_uid_are_read() {
+        assert_eq!(
+            classify(
+                "2026/12/07 23:55:45 [alert] 1#1: fork() failed while spawning \"worker process\" (11: Resource temporarily unavailable)"
+            ),
+            Some(Symptom::CannotFork)
+        );
+        assert_eq!(
+            classify("initdb: could not look up effective user ID 1000: user does not exist"),
+            Some(Symptom::UnknownUser)
+        );
+        assert_eq!(
+            classify("whoami: cannot find name for user ID 1000"),
+            Some(Symptom::UnknownUser)
+        );
     }
 
     #[test]
@@ -274,6 +315,26 @@ mod tests {
             writable_from_diff(&diff, &writable),
             lines(&["/etc", "/run", "/var/lib/nginx"])
         );
+    }
+
+    #[test]
+    fn a_mount_point_the_engine_added_is_not_a_write() {
+        // postgres as 999 with its password file bound at /run/secrets/pw.
+        let diff: Vec<String> = [
+            "C /run",
+            "C /run/postgresql",
+            "A /run/postgresql/.s.PGSQL.5432",
+            "A /run/postgresql/.s.PGSQL.5432.lock",
+            "A /run/secrets",
+            "A /run/secrets/pw",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            writable_from_diff(&diff, &["/run/secrets/pw".to_owned()]),
+            ["/run/postgresql"]
+        );
+        assert_eq!(writable_from_diff(&diff, &[]), ["/run"]);
     }
 
     #[test]

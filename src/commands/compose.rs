@@ -84,8 +84,9 @@ fn profile(options: &Cli) -> Result<Profile, String> {
 
 /// Decides every service of the model: its spec (with the `compose run` options for the
 /// service that runs), its waivers (`--allow`, the project file's for the service or its image,
-/// its own `x-hardrun`) and what its model cannot express.
-fn decide(
+/// its own `x-hardrun`) and what its model cannot express. `fit compose` plans its trials
+/// with it too.
+pub(crate) fn decide(
     profile: &Profile,
     waivers: &Waivers,
     command: &ComposeCommand,

@@ -68,9 +68,16 @@ pub fn diagnose(docker: &Path, container: &str, tail: usize) -> Result<Diagnosis
                 .collect()
         })
         .unwrap_or_default();
+    // The image's own users, for a uid the image does not know.
+    let passwd = ask(&["cp", &format!("{container}:/etc/passwd"), "-"])
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| doctor::first_file_of_tar(&o.stdout))
+        .unwrap_or_default();
     Ok(doctor::diagnose(&Evidence {
         inspect,
         logs,
         diff,
+        passwd,
     }))
 }

@@ -1,18 +1,22 @@
-//! `hardrun [--profile P] fit [--probe-…] [--seconds N] [--write] run … IMAGE …`: runs
-//! throw-away trial containers on the engine and finds the smallest adjustment under which the
-//! probe passes (`fit::search`, pure); this file runs the trials.
+//! `hardrun [--profile P] fit [--probe-…] [--seconds N] [--write] run … IMAGE …` (and
+//! `… compose [OPTIONS] SERVICE`, `fit/compose.rs`): runs throw-away trial containers on the
+//! engine and finds the smallest adjustment under which the probe passes (`fit::search`,
+//! pure); this file runs the trials, probed by `fit/probe.rs`.
 //!
-//! A trial is the user's command line without what would touch the user's own containers and
-//! data (`--name`, `-v`/`--mount`, `-p`/`-P`, `--restart`, `-d`/`--rm`/`-i`/`-t`, …): each of
-//! the user's volumes becomes an empty tmpfs, the container is named `hr-fit-PID-N`, always
-//! removed, and probed on its own address. It is planned by `decision::decide` with the profile
-//! (the catalogue off, the project file's adjustments left out) and the candidate adjustment,
-//! as `hardrun run` would plan it; a candidate the profile's deny rules refuse never runs.
-//! Trials write no audit record: nothing of the user's runs.
+//! A front end supplies a `Start`: how a trial container named `hr-fit-PID-N` is planned and
+//! started, and what is removed with it. Everything after the start is shared: the probe, the
+//! logs, `docker diff`, the owner of the main process, the search, the report and `--write`.
+//!
+//! `run`'s trial is the user's command line without what would touch the user's own containers
+//! and data (`--name`, `-v`/`--mount`, `-p`/`-P`, `--restart`, `-d`/`--rm`/`-i`/`-t`, …): each of
+//! the user's volumes and writable binds becomes an empty tmpfs (a read-only bind stays), and
+//! the container is always removed and probed on its own address. It is planned by `decision::decide` with the profile (the catalogue off, the
+//! project file's adjustments left out) and the candidate adjustment, as `hardrun run` would
+//! plan it; a candidate the profile's deny rules refuse never runs. Trials write no audit
+//! record: nothing of the user's runs.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +35,11 @@ use crate::plan::NoLimits;
 use crate::profile::Profile;
 use crate::rules::{self, Context, Level};
 use crate::waivers::{Allowed, FILE_NAME, Scope, Waivers};
+
+mod compose;
+mod probe;
+
+use probe::{Probe, address, http_ok, tcp_ok};
 
 /// `fit`'s exit status when no adjustment within the profile's deny rules makes the probe pass.
 pub const EXIT_GAVE_UP: u8 = 3;
@@ -54,73 +63,17 @@ const LEFT_OUT: [&str; 15] = [
     "sig-proxy",
 ];
 
-/// What tells a trial it works.
-#[derive(Debug, Clone)]
-enum Probe {
-    /// Still running after the trial's time.
-    Running,
-    Http {
-        port: u16,
-        path: String,
-    },
-    Tcp(u16),
-    Command(String),
-    Healthy,
-}
-
-impl Probe {
-    fn of(args: &FitArgs) -> Result<Probe, String> {
-        let port = |text: &str| {
-            text.parse::<u16>().map_err(|_| {
-                format!("invalid port '{text}'\nhelp: give the container's port, such as 80")
-            })
-        };
-        Ok(if let Some(http) = &args.probe_http {
-            let (p, path) = http.split_once('/').unwrap_or((http, ""));
-            Probe::Http {
-                port: port(p)?,
-                path: format!("/{path}"),
-            }
-        } else if let Some(tcp) = &args.probe_tcp {
-            Probe::Tcp(port(tcp)?)
-        } else if let Some(command) = &args.probe_cmd {
-            Probe::Command(command.clone())
-        } else if args.probe_healthy {
-            Probe::Healthy
-        } else {
-            Probe::Running
-        })
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Probe::Running => "the container keeps running".into(),
-            Probe::Http { port, path } => format!("HTTP GET {path} on port {port} answers 2xx/3xx"),
-            Probe::Tcp(port) => format!("port {port} accepts a connection"),
-            Probe::Command(command) => format!("`{command}` succeeds inside the container"),
-            Probe::Healthy => "the container's health check reports healthy".into(),
-        }
-    }
-
-    fn flag(&self) -> String {
-        match self {
-            Probe::Running => String::new(),
-            Probe::Http { port, path } => format!(" --probe-http {port}{path}"),
-            Probe::Tcp(port) => format!(" --probe-tcp {port}"),
-            Probe::Command(command) => format!(" --probe-cmd '{command}'"),
-            Probe::Healthy => " --probe-healthy".into(),
-        }
-    }
-}
-
-/// `hardrun fit …`.
-#[allow(clippy::disallowed_methods)] // the I/O edge: the working directory, the project file
+/// `hardrun fit …`: `run … IMAGE`, or `compose … SERVICE` (`fit/compose.rs`).
+#[allow(clippy::disallowed_methods)] // the I/O edge: the working directory
 pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
     let probe = Probe::of(args)?;
+    if args.command.first().is_some_and(|word| word == "compose") {
+        return compose::run(options, args, probe);
+    }
     let invocation = match parse(args.command.clone()) {
         Ok(DockerCommand::Create(invocation)) if invocation.kind().name() == "run" => invocation,
         _ => {
-            return Err("fit needs a `docker run` command line with an image: `hardrun fit [--probe-…] run [OPTIONS] IMAGE [COMMAND]`\nhelp: write the run command as you would run it, after fit's own options".into());
+            return Err("fit needs a `docker run` command line with an image, or a compose service: `hardrun fit [--probe-…] run [OPTIONS] IMAGE [COMMAND]` or `hardrun fit [--probe-…] compose [OPTIONS] SERVICE`\nhelp: write the run command as you would run it, after fit's own options".into());
         }
     };
     let mut profile = super::profile(options)?;
@@ -133,22 +86,7 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
         .to_spec(&cwd)
         .map_err(|e| format!("cannot read this docker command line with certainty: {e}"))?;
     let image = user_spec.image.clone();
-    let healthy = matches!(probe, Probe::Healthy);
-    let base = trial_words(&invocation, &cwd, healthy)?;
-    let seconds = args.seconds.unwrap_or(if matches!(probe, Probe::Running) {
-        5
-    } else {
-        30
-    });
-    let mut err = io::stderr();
-    let _ = writeln!(
-        err,
-        "hardrun fit: {} under profile '{}' (the catalogue is off while fit searches); probe: {} within {seconds}s; trials named hr-fit-{}-N, always removed",
-        image,
-        profile.name,
-        probe.describe(),
-        std::process::id()
-    );
+    let base = trial_words(&invocation, &cwd, matches!(probe, Probe::Healthy))?;
     // The image's facts, once (its USER, VOLUMEs).
     let first = base.words("hr-fit-facts");
     let (context, _) = match parse(first) {
@@ -158,19 +96,87 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
         }
         _ => return Err("the trial command line cannot be read back".into()),
     };
-    let inputs = inputs(&profile, &context, &user_spec);
-    let mut runner = Trials {
+    let mounted: Vec<String> = user_spec
+        .mounts
+        .iter()
+        .map(|m| m.value.target.clone())
+        .collect();
+    let account = image_account(&docker, &image);
+    let inputs = inputs(&profile, &context, account.as_deref(), &mounted);
+    let start = RunStart {
         docker: docker.clone(),
         cwd: cwd.clone(),
         base,
         profile: &profile,
         context: &context,
-        image: image.clone(),
+    };
+    fit_with(
+        Fit {
+            args,
+            allowed: super::allowed(options, &profile)?,
+            profile: &profile,
+            probe,
+            docker,
+            cwd,
+            label: image.clone(),
+            scope: Scope::Image(image),
+            inputs,
+        },
+        &start,
+    )
+}
+
+/// A fit, whichever front end made it.
+struct Fit<'a> {
+    args: &'a FitArgs,
+    profile: &'a Profile,
+    /// The user's `--allow` values, which every trial has too.
+    allowed: Vec<Allowed>,
+    probe: Probe,
+    docker: PathBuf,
+    cwd: PathBuf,
+    /// What is fitted, as the report names it (`nginx:1`, `service web (nginx:1)`).
+    label: String,
+    /// The scope of the adjustment: the image, or the compose service.
+    scope: Scope,
+    inputs: Inputs,
+}
+
+/// The search, its report, and with `--write` the project file; `start` starts the trials.
+fn fit_with(fit: Fit, start: &(dyn Start + Sync)) -> Result<ExitCode, String> {
+    let Fit {
+        args,
+        profile,
+        allowed,
+        probe,
+        docker,
+        cwd,
+        label,
+        scope,
+        inputs,
+    } = fit;
+    let seconds = args.seconds.unwrap_or(if matches!(probe, Probe::Running) {
+        5
+    } else {
+        30
+    });
+    let mut err = io::stderr();
+    let _ = writeln!(
+        err,
+        "hardrun fit: {label} under profile '{}' (the catalogue is off while fit searches); probe: {} within {seconds}s; trials named hr-fit-{}-N, always removed",
+        profile.name,
+        probe.describe(),
+        std::process::id()
+    );
+    let mut runner = Trials {
+        docker,
+        start,
+        scope: scope.clone(),
         probe: probe.clone(),
         seconds,
         parallel: args.parallel.max(1),
         counter: AtomicUsize::new(0),
-        allowed: super::allowed(options, &profile)?,
+        allowed,
     };
     let started = Instant::now();
     let report = fit::search(&inputs, &mut runner, &mut |line: &str| {
@@ -183,7 +189,7 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
         Verdict::NothingNeeded => {
             let _ = writeln!(
                 out,
-                "# {image} passes under profile '{}' as it is: no adjustment needed ({summary})",
+                "# {label} passes under profile '{}' as it is: no adjustment needed ({summary})",
                 profile.name
             );
             Ok(ExitCode::SUCCESS)
@@ -191,7 +197,7 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
         Verdict::GaveUp(why) => {
             let _ = writeln!(
                 err,
-                "hardrun fit: gave up on {image} under profile '{}' after {summary}: {why}\nhelp: no adjustment within the profile's deny rules makes the probe pass; check the probe (--seconds for a slow start), or waive the rule that stands in the way with a reason",
+                "hardrun fit: gave up on {label} under profile '{}' after {summary}: {why}\nhelp: no adjustment within the profile's deny rules makes the probe pass; check the probe (--seconds for a slow start), or waive the rule that stands in the way with a reason",
                 profile.name
             );
             Ok(ExitCode::from(EXIT_GAVE_UP))
@@ -200,7 +206,7 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
             if fit::runs_as_root(&relax) {
                 let _ = writeln!(
                     err,
-                    "hardrun fit: WARNING: {image} passes only as root (user {}): the last resort; non-root-user warns for it",
+                    "hardrun fit: WARNING: {label} passes only as root (user {}): the last resort; non-root-user warns for it",
                     relax.user.as_deref().unwrap_or_default()
                 );
             }
@@ -209,8 +215,8 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
                 probe.flag(),
                 profile.name
             );
-            let item = crate::doctor::adjustment_yaml(&image, &reason, &relax);
-            let _ = writeln!(out, "# {image} needs: {relax}\nadjustments:\n{item}");
+            let item = crate::doctor::adjustment_yaml(&scope, &reason, &relax);
+            let _ = writeln!(out, "# {label} needs: {relax}\nadjustments:\n{item}");
             if args.write {
                 write_project_file(&cwd, &item)?;
             }
@@ -222,7 +228,7 @@ pub fn run(options: &Cli, args: &FitArgs) -> Result<ExitCode, String> {
 /// Adds the item to the project file found upward from `cwd` (or a new one in `cwd`), checked
 /// by reading it back.
 #[allow(clippy::disallowed_methods)] // the I/O edge
-fn write_project_file(cwd: &Path, item: &str) -> Result<(), String> {
+fn write_project_file(cwd: &Path, item: &str) -> Result<PathBuf, String> {
     let path = cwd
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))
@@ -248,12 +254,18 @@ fn write_project_file(cwd: &Path, item: &str) -> Result<(), String> {
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let _ = writeln!(io::stderr(), "hardrun fit: added to {}", path.display());
-    Ok(())
+    Ok(path)
 }
 
 /// What the search starts from: the capabilities the profile drops and may add back, the
-/// image's user, whether root is allowed, what is writable already, the limits.
-fn inputs(profile: &Profile, context: &Context, spec: &crate::spec::ContainerSpec) -> Inputs {
+/// image's user (its `USER`, else its own account, `account`), whether root is allowed, what is
+/// writable already, the limits.
+fn inputs(
+    profile: &Profile,
+    context: &Context,
+    account: Option<&str>,
+    mounted: &[String],
+) -> Inputs {
     let params = |id: &str| profile.setting(id).filter(|s| s.level != Level::Off);
     let (drop, add) = params("drop-capabilities")
         .map(|s| {
@@ -288,6 +300,7 @@ fn inputs(profile: &Profile, context: &Context, spec: &crate::spec::ContainerSpe
         .as_ref()
         .map(|i| i.user.clone())
         .filter(|u| !u.is_empty() && !is_root(u))
+        .or_else(|| account.map(str::to_owned))
         .filter(|u| params("non-root-user").and_then(|s| s.params.user.as_ref()) != Some(u));
     let mut writable: Vec<String> = params("read-only-rootfs")
         .map(|s| {
@@ -301,7 +314,7 @@ fn inputs(profile: &Profile, context: &Context, spec: &crate::spec::ContainerSpe
         .map(|t| t.path)
         .collect();
     writable.extend(context.image.iter().flat_map(|i| i.volumes.clone()));
-    writable.extend(spec.mounts.iter().map(|m| m.value.target.clone()));
+    writable.extend(mounted.iter().cloned());
     Inputs {
         candidates,
         image_user,
@@ -312,6 +325,22 @@ fn inputs(profile: &Profile, context: &Context, spec: &crate::spec::ContainerSpe
         memory: params("memory-limit").and_then(|s| s.params.memory.as_ref().map(|m| m.bytes)),
         pids: params("pids-limit").and_then(|s| s.params.pids),
     }
+}
+
+/// The image's own account for an image without `USER` that starts as root (postgres, redis):
+/// the `/etc/passwd` entry named like its repository (`doctor::image_account`), read from a
+/// container created for it (never started; removed with its volumes).
+fn image_account(docker_path: &Path, image: &str) -> Option<String> {
+    let name = format!("hr-fit-{}-passwd", std::process::id());
+    let created =
+        docker(docker_path, &["create", "--name", &name, image]).is_ok_and(|o| o.status.success());
+    let passwd = created
+        .then(|| docker(docker_path, &["cp", &format!("{name}:/etc/passwd"), "-"]).ok())
+        .flatten()
+        .filter(|o| o.status.success())
+        .and_then(|o| crate::doctor::first_file_of_tar(&o.stdout));
+    let _ = docker(docker_path, &["rm", "-f", "-v", &name]);
+    crate::doctor::image_account(&passwd?, image)
 }
 
 /// The user's command line as a trial: what it keeps, in order, and what it adds.
@@ -382,7 +411,7 @@ fn trial_words(invocation: &Invocation, cwd: &Path, healthy: bool) -> Result<Bas
         .filter(|i| !dropped[*i])
         .map(|i| argv[i].clone())
         .collect();
-    // The user's volumes and binds: an empty tmpfs each, never the user's data.
+    // The user's volumes and writable binds: an empty tmpfs each, never the user's data.
     let spec = invocation.to_spec(cwd).map_err(|e| e.to_string())?;
     let kept_tmpfs: Vec<String> = invocation
         .options()
@@ -398,10 +427,10 @@ fn trial_words(invocation: &Invocation, cwd: &Path, healthy: bool) -> Result<Bas
         })
         .collect();
     for mount in &spec.mounts {
-        if !kept_tmpfs.contains(&mount.value.target) {
-            options.push("--tmpfs".into());
-            options.push(OsString::from(&mount.value.target));
+        if kept_tmpfs.contains(&mount.value.target) {
+            continue;
         }
+        options.extend(stand_in(&mount.value));
     }
     if healthy {
         options.extend(["--health-interval", "1s"].iter().map(OsString::from));
@@ -413,14 +442,119 @@ fn trial_words(invocation: &Invocation, cwd: &Path, healthy: bool) -> Result<Bas
     })
 }
 
-/// The trials, on the engine.
-struct Trials<'a> {
+/// Why a trial did not start, as its outcome.
+type NotStarted = Box<Outcome>;
+
+/// How a front end starts a trial container, and removes it with what it made.
+trait Start {
+    /// Starts the trial container `name`, planned with `waivers` as the front end's command
+    /// would plan it; else the outcome that says why it did not start (a refusal, docker's
+    /// complaint).
+    fn start(&self, waivers: &Waivers, name: &str) -> Result<(), NotStarted>;
+    /// Removes the trial container `name` and whatever was made for it.
+    fn remove(&self, name: &str);
+}
+
+/// `fit run`'s trials: the user's command line as a trial (`Base`), planned as `hardrun run`
+/// plans it.
+struct RunStart<'a> {
     docker: PathBuf,
     cwd: PathBuf,
     base: Base,
     profile: &'a Profile,
     context: &'a Context,
-    image: String,
+}
+
+impl Start for RunStart<'_> {
+    fn start(&self, waivers: &Waivers, name: &str) -> Result<(), NotStarted> {
+        let Ok(DockerCommand::Create(invocation)) = parse(self.base.words(name)) else {
+            return Err(not_started("the trial command line cannot be read back"));
+        };
+        let spec = invocation
+            .to_spec(&self.cwd)
+            .map_err(|e| not_started(&e.to_string()))?;
+        let decision = decision::decide(Request {
+            command: "run".into(),
+            profile: self.profile,
+            subjects: vec![Subject {
+                service: None,
+                image: spec.image.clone(),
+                judged: Judged::Container {
+                    spec: &spec,
+                    context: self.context,
+                    limits: &NoLimits,
+                },
+                waivers: waivers.for_container(&spec.image),
+                service_waiver: None,
+                notes: Vec::new(),
+            }],
+            trust: None,
+        });
+        let plan = &decision.containers[0].plan;
+        refusal(plan)?;
+        let hardened = invocation.apply(&plan.edits());
+        let args: Vec<&OsStr> = hardened.iter().map(OsString::as_os_str).collect();
+        let output = exec::capture(&self.docker, &args)
+            .map_err(|e| not_started(&format!("cannot run docker: {e}")))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+            return Err(Box::new(Outcome {
+                failure: format!("docker run failed: {stderr}"),
+                logs: stderr,
+                ..Outcome::default()
+            }));
+        }
+        Ok(())
+    }
+
+    fn remove(&self, name: &str) {
+        let _ = docker(&self.docker, &["rm", "-f", "-v", name]);
+    }
+}
+
+/// The outcome of a trial whose plan the profile refuses (nothing runs).
+fn refusal(plan: &crate::plan::Plan) -> Result<(), NotStarted> {
+    if !plan.is_refused() {
+        return Ok(());
+    }
+    let why: Vec<String> = plan
+        .refusals()
+        .map(|c| format!("{}: {}", c.rule, c.offending.clone().unwrap_or_default()))
+        .collect();
+    Err(Box::new(Outcome {
+        refused: Some(why.join("; ")),
+        ..Outcome::default()
+    }))
+}
+
+fn docker(docker: &Path, args: &[&str]) -> io::Result<std::process::Output> {
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    exec::capture(docker, &args)
+}
+
+/// What a trial gets for one of the user's mounts: a read-only bind as it is (a configuration
+/// or a secret's file: nothing writes through it), anything else an empty tmpfs at its target.
+fn stand_in(mount: &crate::spec::Mount) -> Vec<OsString> {
+    let plain = |s: &str| !s.contains([',', '"', '=']) && !s.is_empty();
+    match (&mount.kind, &mount.source) {
+        (crate::spec::MountKind::Bind, Some(source))
+            if mount.read_only && plain(source) && plain(&mount.target) =>
+        {
+            vec![
+                "--mount".into(),
+                format!("type=bind,source={source},target={},readonly", mount.target).into(),
+            ]
+        }
+        _ => vec!["--tmpfs".into(), OsString::from(&mount.target)],
+    }
+}
+
+/// The trials, on the engine.
+struct Trials<'a> {
+    docker: PathBuf,
+    start: &'a (dyn Start + Sync),
+    /// The scope of the candidate adjustment: the image, or the compose service.
+    scope: Scope,
     probe: Probe,
     seconds: u64,
     parallel: usize,
@@ -456,23 +590,17 @@ impl Trials<'_> {
         let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let name = format!("hr-fit-{}-{n}", std::process::id());
         let outcome = self.start_and_probe(trial, &name);
-        let _ = self.docker(&["rm", "-f", "-v", &name]);
+        self.start.remove(&name);
         outcome
     }
 
     fn docker(&self, args: &[&str]) -> io::Result<std::process::Output> {
-        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-        exec::capture(&self.docker, &args)
+        docker(&self.docker, args)
     }
 
-    fn start_and_probe(&self, trial: &Trial, name: &str) -> Outcome {
-        let Ok(DockerCommand::Create(invocation)) = parse(self.base.words(name)) else {
-            return failed("the trial command line cannot be read back");
-        };
-        let spec = match invocation.to_spec(&self.cwd) {
-            Ok(spec) => spec,
-            Err(e) => return failed(&e.to_string()),
-        };
+    /// The trial's waivers: `--allow`, `read-only-rootfs` for the open trial, and the candidate
+    /// adjustment; never the project file's nor the catalogue's.
+    fn waivers(&self, trial: &Trial) -> Waivers {
         let mut allowed = self.allowed.clone();
         if trial.writable_root {
             allowed.push(Allowed {
@@ -480,14 +608,14 @@ impl Trials<'_> {
                 reason: Some("hardrun fit: the trial that shows what the container writes".into()),
             });
         }
-        let waivers = Waivers {
+        Waivers {
             allowed,
             project: Vec::new(),
             adjustments: if trial.relax.is_empty() {
                 Vec::new()
             } else {
                 vec![Adjustment {
-                    scope: Scope::Image(self.image.clone()),
+                    scope: self.scope.clone(),
                     reason: "hardrun fit: a candidate".into(),
                     expires: None,
                     location: "hardrun fit".into(),
@@ -497,48 +625,12 @@ impl Trials<'_> {
             },
             catalogue: false,
             today: crate::waivers::Date::from_unix_days(0),
-        };
-        let decision = decision::decide(Request {
-            command: "run".into(),
-            profile: self.profile,
-            subjects: vec![Subject {
-                service: None,
-                image: spec.image.clone(),
-                judged: Judged::Container {
-                    spec: &spec,
-                    context: self.context,
-                    limits: &NoLimits,
-                },
-                waivers: waivers.for_container(&spec.image),
-                service_waiver: None,
-                notes: Vec::new(),
-            }],
-            trust: None,
-        });
-        let plan = &decision.containers[0].plan;
-        if plan.is_refused() {
-            let why: Vec<String> = plan
-                .refusals()
-                .map(|c| format!("{}: {}", c.rule, c.offending.clone().unwrap_or_default()))
-                .collect();
-            return Outcome {
-                refused: Some(why.join("; ")),
-                ..Outcome::default()
-            };
         }
-        let hardened = invocation.apply(&plan.edits());
-        let args: Vec<&OsStr> = hardened.iter().map(OsString::as_os_str).collect();
-        match exec::capture(&self.docker, &args) {
-            Ok(output) if output.status.success() => {}
-            Ok(output) => {
-                let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-                return Outcome {
-                    failure: format!("docker run failed: {stderr}"),
-                    logs: stderr,
-                    ..Outcome::default()
-                };
-            }
-            Err(e) => return failed(&format!("cannot run docker: {e}")),
+    }
+
+    fn start_and_probe(&self, trial: &Trial, name: &str) -> Outcome {
+        if let Err(outcome) = self.start.start(&self.waivers(trial), name) {
+            return *outcome;
         }
         let (passed, failure, oom_killed) = self.watch(name);
         let logs = self
@@ -649,47 +741,13 @@ fn main_owner(top: &str) -> Option<String> {
     Some(format!("{uid}:{gid}"))
 }
 
+fn not_started(why: &str) -> NotStarted {
+    Box::new(failed(why))
+}
+
 fn failed(why: &str) -> Outcome {
     Outcome {
         failure: why.to_owned(),
         ..Outcome::default()
     }
-}
-
-/// The container's address on its first network.
-fn address(state: &serde_json::Value, port: u16) -> Option<SocketAddr> {
-    let networks = state["NetworkSettings"]["Networks"].as_object()?;
-    networks
-        .values()
-        .filter_map(|n| n["IPAddress"].as_str())
-        .find(|ip| !ip.is_empty())
-        .and_then(|ip| format!("{ip}:{port}").parse().ok())
-}
-
-fn tcp_ok(address: &Option<SocketAddr>) -> bool {
-    address.is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_millis(500)).is_ok())
-}
-
-fn http_ok(address: &Option<SocketAddr>, path: &str) -> bool {
-    let Some(address) = address else {
-        return false;
-    };
-    let Ok(mut stream) = TcpStream::connect_timeout(address, Duration::from_millis(500)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    let mut read = 0;
-    while read < head.len() {
-        match stream.read(&mut head[read..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => read += n,
-        }
-    }
-    let status = String::from_utf8_lossy(&head[..read]);
-    status.starts_with("HTTP/") && matches!(status.get(9..10), Some("2" | "3"))
 }

@@ -271,6 +271,12 @@ pub fn parse(argv: &[OsString], compose_at: usize) -> Result<ComposeCommand, Com
     Ok(command)
 }
 
+/// Where compose's root options end in `argv` (`argv[compose_at]` is `compose`): the index of
+/// the first word cobra would try as a subcommand, `None` when only root options follow.
+pub fn root_end(argv: &[OsString], compose_at: usize) -> Result<Option<usize>, ComposeError> {
+    Ok(read_stage(argv, compose_at + 1, COMPOSE_ROOT_FLAGS, ROOT)?.command)
+}
+
 impl ComposeCommand {
     /// The docker argv this was read from (without the program name).
     pub fn argv(&self) -> &[OsString] {

@@ -259,6 +259,29 @@ pub fn validate(
     )
 }
 
+/// Creates and starts a trial project (`hardrun fit compose`): `model` on stdin as the only
+/// file, the user's project directory (so relative paths resolve as in the project), and the
+/// trial's own project name; never the user's root options, which name the user's project.
+pub fn up_trial(
+    program: &Program,
+    project_directory: &Path,
+    project: &str,
+    model: &[u8],
+) -> Result<(), String> {
+    let mut rest: Vec<OsString> = ["-f", "-", "--project-directory"]
+        .map(OsString::from)
+        .to_vec();
+    rest.push(project_directory.as_os_str().to_owned());
+    rest.extend(["-p", project, "up", "--detach"].map(OsString::from));
+    let args = program.args(&rest);
+    let output = exec::capture_with_input(&program.path, &args, model)
+        .map_err(|e| format!("cannot run {}: {e}", program.path.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+}
+
 /// The project directory compose would use: `--project-directory`, else the directory of the
 /// first `-f` file, else of the first `COMPOSE_FILE` entry, else the nearest directory upward
 /// from here that holds a compose file.

@@ -1,6 +1,8 @@
 //! Diagnoses of recorded containers: `tests/fixtures/doctor/CASE/` holds what `docker inspect`,
 //! `docker logs --tail 100` and `docker diff` said of a busybox container run by hardrun under
-//! `production`, failing in one way each.
+//! `production`, failing in one way each; the `nginx-…` and `postgres-…` cases are the lab's
+//! images (`tests/lab/build`), with the container's `/etc/passwd` as `docker cp` wrote it
+//! (`passwd.tar`) where doctor reads it.
 
 use super::*;
 
@@ -12,10 +14,16 @@ fn recorded(case: &str) -> Evidence {
     #[allow(clippy::disallowed_methods)] // the test reads its fixtures
     let read = |file: &str| std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
     let inspect: Value = serde_json::from_str(&read("inspect.json")).unwrap();
+    #[allow(clippy::disallowed_methods)] // the test reads its fixtures
+    let passwd = std::fs::read(format!("{dir}/passwd.tar"))
+        .ok()
+        .and_then(|tar| first_file_of_tar(&tar))
+        .unwrap_or_default();
     Evidence {
         inspect: inspect[0].clone(),
         logs: read("logs.txt"),
         diff: read("diff.txt").lines().map(str::to_owned).collect(),
+        passwd,
     }
 }
 
@@ -114,4 +122,83 @@ fn the_hint_is_one_line_naming_rule_and_fix() {
     assert!(!hint.contains('\n'));
     assert!(hint.contains("drop-capabilities"), "{hint}");
     assert!(hint.contains("CHOWN added back"), "{hint}");
+}
+
+#[test]
+fn postgres_under_a_uid_it_does_not_know_is_non_root_user_and_its_own_account() {
+    let (diagnosis, cause) = only_cause("postgres-unknown-user");
+    assert_eq!(cause.rule, "non-root-user");
+    assert!(
+        cause
+            .evidence
+            .contains("could not look up effective user ID 1000")
+    );
+    assert_eq!(cause.fix.user.as_deref(), Some("999:999"));
+    let text = text(&diagnosis);
+    assert!(text.contains("user: \"999:999\""), "{text}");
+}
+
+#[test]
+fn a_running_server_whose_workers_cannot_fork_is_not_healthy() {
+    let (diagnosis, cause) = only_cause("nginx-cannot-fork");
+    assert!(diagnosis.state.running);
+    assert_eq!(cause.rule, "pids-limit");
+    assert_eq!(cause.fix.pids, Some(2));
+}
+
+#[test]
+fn the_passwd_of_docker_cp_is_read_from_its_tar() {
+    #[allow(clippy::disallowed_methods)] // the test reads its fixtures
+    let tar = std::fs::read(format!(
+        "{}/tests/fixtures/doctor/postgres-unknown-user/passwd.tar",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let passwd = first_file_of_tar(&tar).unwrap();
+    assert!(passwd.starts_with("root:x:0:0:"), "{passwd}");
+    assert_eq!(first_file_of_tar(&[0; 1024]), None);
+    assert_eq!(first_file_of_tar(b"short"), None);
+}
+
+#[test]
+fn the_image_s_account_is_the_one_named_like_its_repository() {
+    let passwd = "root:x:0:0::/root:/bin/sh\npostgres:x:999:998::/var/lib/postgresql:/bin/bash\napp:x:10001:10001::/app:/bin/sh\n";
+    assert_eq!(
+        image_account(passwd, "postgres:hardrun-lab"),
+        Some("999:998".into())
+    );
+    assert_eq!(
+        image_account(passwd, "docker.io/library/postgres@sha256:ab"),
+        Some("999:998".into())
+    );
+    assert_eq!(
+        image_account(passwd, "hardrun-lab/app:1"),
+        Some("10001:10001".into())
+    );
+    assert_eq!(image_account(passwd, "redis"), None);
+    assert_eq!(image_account("root:x:0:0::/:/bin/sh", "root"), None);
+}
+
+#[test]
+fn a_compose_container_gets_a_service_adjustment_and_a_fit_compose_line() {
+    let mut evidence = recorded("readonly");
+    let labels = &mut evidence.inspect["Config"]["Labels"];
+    labels["com.docker.compose.service"] = "web".into();
+    labels["com.docker.compose.project"] = "shop".into();
+    labels["com.docker.compose.project.config_files"] = "/srv/shop/compose.yaml".into();
+    let diagnosis = diagnose(&evidence);
+    assert_eq!(
+        diagnosis.scope(),
+        crate::waivers::Scope::Service("web".into())
+    );
+    assert!(
+        diagnosis
+            .fit_command()
+            .ends_with("fit --write compose -p shop -f /srv/shop/compose.yaml web"),
+        "{}",
+        diagnosis.fit_command()
+    );
+    let text = text(&diagnosis);
+    assert!(text.contains("  - service: \"web\""), "{text}");
+    assert_eq!(json(&diagnosis)["service"], "web");
 }

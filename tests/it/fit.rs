@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use crate::doctor::NGINX;
 use crate::engine::{Container, Engine, IMAGE, engine};
 use crate::support::{HARDRUN, Outcome, Sandbox};
 
@@ -203,20 +204,42 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn no_trial_left(engine: &Engine) {
-    let left = engine.docker_ok([
+/// No trial container or network of the fit that printed `out` is left (trials are named
+/// `hr-fit-PID-N` after hardrun's process, which fit's first line names).
+fn no_trial_left(engine: &Engine, out: &Outcome) {
+    let prefix = out
+        .stderr
+        .split("trials named ")
+        .nth(1)
+        .and_then(|rest| rest.split("N,").next())
+        .filter(|p| p.starts_with("hr-fit-") && p.ends_with('-'))
+        .unwrap_or_else(|| panic!("fit names its trials: {}", out.stderr))
+        .to_owned();
+    let containers = engine.docker_ok([
         "ps",
         "-a",
         "--filter",
-        "name=hr-fit-",
+        &format!("name={prefix}"),
         "--format",
         "{{.Names}}",
     ]);
-    let ours: Vec<&str> = left
+    let networks = engine.docker_ok([
+        "network",
+        "ls",
+        "--filter",
+        &format!("name={prefix}"),
+        "--format",
+        "{{.Name}}",
+    ]);
+    let ours: Vec<&str> = containers
         .lines()
-        .filter(|n| n.starts_with(&format!("hr-fit-{}-", std::process::id())))
+        .chain(networks.lines())
+        .filter(|n| n.starts_with(&prefix))
         .collect();
-    assert!(ours.is_empty(), "trial containers left: {ours:?}");
+    assert!(
+        ours.is_empty(),
+        "trial containers or networks left: {ours:?}"
+    );
 }
 
 /// What a test fits: the image, the command after it, the check and the time it may take.
@@ -298,7 +321,7 @@ pub(crate) fn fit_and_prove(
         out.stderr.contains("trial 1: the profile as it is"),
         "progress on stderr"
     );
-    no_trial_left(engine);
+    no_trial_left(engine, &out);
     let found = Found::read(&out.stdout);
     let written = std::fs::read_to_string(sandbox.cwd().join(".hardrun.yaml")).unwrap();
     assert!(
@@ -402,7 +425,7 @@ fn fit_says_nothing_is_needed_for_what_the_profile_allows() {
         out.stdout
     );
     assert!(!sandbox.cwd().join(".hardrun.yaml").exists());
-    no_trial_left(engine);
+    no_trial_left(engine, &out);
 }
 
 #[test]
@@ -438,7 +461,7 @@ fn fit_gives_up_with_exit_3_when_the_deny_rules_leave_no_way() {
         !sandbox.cwd().join(".hardrun.yaml").exists(),
         "nothing written"
     );
-    no_trial_left(engine);
+    no_trial_left(engine, &out);
 }
 
 #[test]
@@ -480,7 +503,7 @@ fn fit_never_touches_the_user_s_container_name_or_volumes() {
         volumes.trim().is_empty(),
         "the user's volume was created: {volumes}"
     );
-    no_trial_left(engine);
+    no_trial_left(engine, &out);
 }
 
 #[test]
@@ -580,4 +603,219 @@ fn run_verify_hints_at_the_cause_when_the_container_is_down_after_start() {
         "{}",
         out.stderr
     );
+}
+
+/// A compose project of a test, taken down with its volumes when dropped.
+struct Project<'a> {
+    engine: &'static Engine,
+    sandbox: &'a Sandbox,
+    name: String,
+}
+
+impl Drop for Project<'_> {
+    fn drop(&mut self) {
+        let cwd = self.sandbox.cwd();
+        let file = cwd.join("compose.yaml");
+        let _ = self.engine.docker([
+            "compose".as_ref(),
+            "-f".as_ref(),
+            file.as_os_str(),
+            "-p".as_ref(),
+            std::ffi::OsStr::new(&self.name),
+            "down".as_ref(),
+            "-v".as_ref(),
+        ]);
+    }
+}
+
+#[test]
+fn fit_compose_finds_the_service_s_adjustment_and_compose_up_applies_it() {
+    let Some(engine) = engine() else { return };
+    if !crate::doctor::lab(engine, &[NGINX]) {
+        return;
+    }
+    let sandbox = sandbox(engine);
+    let name = format!("hr-fitcompose-{}", std::process::id());
+    sandbox.write(
+        "compose.yaml",
+        &format!(
+            "name: {name}\nservices:\n  web:\n    image: {NGINX}\n    volumes:\n      - cache:/var/cache/nginx\nvolumes:\n  cache: {{}}\n"
+        ),
+    );
+    let _project = Project {
+        engine,
+        sandbox: &sandbox,
+        name: name.clone(),
+    };
+    let web = Container::named(engine, &format!("{name}-web-1"));
+    let up = || {
+        hardrun(
+            &sandbox,
+            &strings(&[
+                "--profile",
+                "./production-nocat.yaml",
+                "compose",
+                "up",
+                "-d",
+            ]),
+        )
+    };
+    // Under the profile as it is, the service does not work.
+    let out = up();
+    assert_eq!(out.code, Some(0), "{}", out.all_output());
+    assert!(
+        !Check::Http(80, "/").passes(engine, &web, Duration::from_secs(5)),
+        "{NGINX} works under production without an adjustment: this test shows nothing"
+    );
+    let before = web.format("{{.Id}}");
+    let mut args = strings(&["--profile", "./production-nocat.yaml", "fit"]);
+    args.extend(Check::Http(80, "/").fit_flags());
+    args.extend(strings(&["--seconds", "20", "--write", "compose", "web"]));
+    let started = Instant::now();
+    let out = hardrun(&sandbox, &args);
+    eprintln!(
+        "observed [fit compose] took {:.1}s\n{}",
+        started.elapsed().as_secs_f64(),
+        out.all_output()
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all_output());
+    assert!(
+        out.stderr.contains("service web (nginx:hardrun-lab)")
+            && out.stderr.contains("trial 1: the profile as it is"),
+        "{}",
+        out.stderr
+    );
+    no_trial_left(engine, &out);
+    // The project's own container is the one it was.
+    assert_eq!(
+        web.format("{{.Id}}"),
+        before,
+        "fit touched the project's container"
+    );
+    let found = Found::read(&out.stdout);
+    assert!(
+        found.writable.contains(&"/var/lib/nginx".to_owned()),
+        "{found:?}"
+    );
+    let written = std::fs::read_to_string(sandbox.cwd().join(".hardrun.yaml")).unwrap();
+    assert!(written.contains("  - service: \"web\"\n"), "{written}");
+    assert!(!written.contains("image:"), "{written}");
+    // `hardrun compose up` applies it: the service comes up and answers.
+    let out = up();
+    assert_eq!(out.code, Some(0), "{}", out.all_output());
+    assert_ne!(
+        web.format("{{.Id}}"),
+        before,
+        "compose recreated the service"
+    );
+    let adjusted = web
+        .format("{{index .Config.Labels \"io.hardrun.adjusted\"}}")
+        .unwrap_or_default();
+    assert!(adjusted.contains("/var/lib/nginx"), "{adjusted}");
+    assert!(
+        Check::Http(80, "/").passes(engine, &web, Duration::from_secs(15)),
+        "{NGINX} fails its probe under the adjustment fit wrote:\n{written}\n{}",
+        web.logs()
+    );
+    // Minimality through compose: without any one of its paths, the service fails again.
+    for (i, path) in found.writable.iter().enumerate() {
+        let mut less = found.writable.clone();
+        less.remove(i);
+        let mut project = "adjustments:\n  - service: \"web\"\n    reason: \"test\"\n".to_owned();
+        if !less.is_empty() {
+            project.push_str(&format!("    writable: [{}]\n", less.join(", ")));
+        }
+        sandbox.write(".hardrun.yaml", &project);
+        let out = up();
+        assert_eq!(out.code, Some(0), "{}", out.all_output());
+        assert!(
+            !Check::Http(80, "/").passes(engine, &web, Duration::from_secs(5)),
+            "{NGINX} passes its probe without {path}: fit kept a path it does not need"
+        );
+    }
+}
+
+#[test]
+fn fit_compose_names_an_unknown_service_and_a_missing_image() {
+    let Some(engine) = engine() else { return };
+    let sandbox = sandbox(engine);
+    sandbox.write(
+        "compose.yaml",
+        &format!("services:\n  web:\n    image: {IMAGE}\n"),
+    );
+    let out = hardrun(
+        &sandbox,
+        &strings(&[
+            "--profile",
+            "./production-nocat.yaml",
+            "fit",
+            "compose",
+            "wbe",
+        ]),
+    );
+    assert_eq!(out.code, Some(2), "{}", out.all_output());
+    assert!(
+        out.stderr
+            .contains("no service 'wbe' in the compose project (did you mean 'web'?)")
+            && out.stderr.contains("\nhelp: its services are: web"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("trials named"), "{}", out.stderr);
+    assert!(!sandbox.cwd().join(".hardrun.yaml").exists());
+    // A service whose image is not here: fit neither pulls nor builds it.
+    sandbox.write(
+        "compose.yaml",
+        "services:\n  web:\n    image: hardrun-test/never-built:0\n",
+    );
+    let out = hardrun(
+        &sandbox,
+        &strings(&[
+            "--profile",
+            "./production-nocat.yaml",
+            "fit",
+            "compose",
+            "web",
+        ]),
+    );
+    assert_eq!(out.code, Some(2), "{}", out.all_output());
+    assert!(
+        out.stderr
+            .contains("image 'hardrun-test/never-built:0' of service 'web' is not present locally")
+            && out.stderr.contains("\nhelp: build or pull it first"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn fit_keeps_a_read_only_bind_such_as_a_configuration_file() {
+    let Some(engine) = engine() else { return };
+    let sandbox = sandbox(engine);
+    let conf = sandbox.write("app.conf", "lab\n");
+    let out = hardrun(
+        &sandbox,
+        &strings(&[
+            "--profile",
+            "./production-nocat.yaml",
+            "fit",
+            "--probe-cmd",
+            "grep -q lab /etc/app.conf",
+            "--seconds",
+            "5",
+            "run",
+            "-v",
+            &format!("{}:/etc/app.conf:ro", conf.display()),
+            IMAGE,
+            "sleep",
+            "300",
+        ]),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all_output());
+    assert!(
+        out.stdout.contains("no adjustment needed"),
+        "{}",
+        out.all_output()
+    );
+    no_trial_left(engine, &out);
 }

@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod compose;
 mod differential;
+mod doctor;
 mod dry_run;
 mod e2e;
 mod engine;
