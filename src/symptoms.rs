@@ -146,7 +146,8 @@ pub fn writable_from_diff(diff: &[String], writable: &[String]) -> Vec<String> {
         while dir != "/" && added(&dir) {
             dir = parent(&dir);
         }
-        if dir == "/" || engine_owned(&dir) || under_any(&dir, writable) {
+        if dir == "/" || engine_owned(&dir) || engine_mountpoint(path) || under_any(&dir, writable)
+        {
             continue;
         }
         if !dirs.contains(&dir) {
@@ -175,6 +176,12 @@ fn under_any(path: &str, dirs: &[String]) -> bool {
 /// The paths the engine manages itself, never a tmpfs of hardrun's.
 fn engine_owned(path: &str) -> bool {
     ["/proc", "/sys", "/dev"].iter().any(|dir| under(path, dir))
+}
+
+/// A mount point the engine adds to the container's own layer: `--init`'s `/sbin/docker-init`
+/// (`/usr/sbin/docker-init` where `/sbin` links to `usr/sbin`). Not a write of the container's.
+fn engine_mountpoint(path: &str) -> bool {
+    ["/sbin/docker-init", "/usr/sbin/docker-init"].contains(&path)
 }
 
 #[cfg(test)]
@@ -274,6 +281,21 @@ mod tests {
             writable_from_diff(&diff, &writable),
             lines(&["/etc", "/run", "/var/lib/nginx"])
         );
+    }
+
+    #[test]
+    fn the_init_binary_s_mount_point_is_not_a_write() {
+        // `--init` on an image whose /sbin links to usr/sbin (Debian bookworm).
+        let diff = lines(&[
+            "C /usr",
+            "C /usr/sbin",
+            "A /usr/sbin/docker-init",
+            "C /run",
+            "A /run/nginx.pid",
+        ]);
+        assert_eq!(writable_from_diff(&diff, &[]), lines(&["/run"]));
+        let diff = lines(&["C /sbin", "A /sbin/docker-init"]);
+        assert!(writable_from_diff(&diff, &[]).is_empty());
     }
 
     #[test]

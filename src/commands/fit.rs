@@ -4,7 +4,8 @@
 //!
 //! A trial is the user's command line without what would touch the user's own containers and
 //! data (`--name`, `-v`/`--mount`, `-p`/`-P`, `--restart`, `-d`/`--rm`/`-i`/`-t`, …): each of
-//! the user's volumes becomes an empty tmpfs, the container is named `hr-fit-PID-N`, always
+//! the user's volumes and writable binds becomes an empty tmpfs (a read-only bind of a host
+//! path, such as a secret file, stays as it is), the container is named `hr-fit-PID-N`, always
 //! removed, and probed on its own address. It is planned by `decision::decide` with the profile
 //! (the catalogue off, the project file's adjustments left out) and the candidate adjustment,
 //! as `hardrun run` would plan it; a candidate the profile's deny rules refuse never runs.
@@ -399,8 +400,7 @@ fn trial_words(invocation: &Invocation, cwd: &Path, healthy: bool) -> Result<Bas
         .collect();
     for mount in &spec.mounts {
         if !kept_tmpfs.contains(&mount.value.target) {
-            options.push("--tmpfs".into());
-            options.push(OsString::from(&mount.value.target));
+            options.extend(stand_in(&mount.value));
         }
     }
     if healthy {
@@ -411,6 +411,22 @@ fn trial_words(invocation: &Invocation, cwd: &Path, healthy: bool) -> Result<Bas
         options,
         rest: argv[rest_at..].to_vec(),
     })
+}
+
+/// What a trial mounts where the user mounts `mount`: a read-only bind of a host path as it is
+/// (a trial cannot write through it, and a secret or configuration file read at start is what
+/// the container needs), anything else as an empty tmpfs, never the user's data.
+fn stand_in(mount: &crate::spec::Mount) -> Vec<OsString> {
+    if mount.kind == crate::spec::MountKind::Bind
+        && mount.read_only
+        && let Some(source) = &mount.source
+        && source.starts_with('/')
+        && !source.contains(':')
+        && !mount.target.contains(':')
+    {
+        return vec!["-v".into(), format!("{source}:{}:ro", mount.target).into()];
+    }
+    vec!["--tmpfs".into(), OsString::from(&mount.target)]
 }
 
 /// The trials, on the engine.
@@ -692,4 +708,44 @@ fn http_ok(address: &Option<SocketAddr>, path: &str) -> bool {
     }
     let status = String::from_utf8_lossy(&head[..read]);
     status.starts_with("HTTP/") && matches!(status.get(9..10), Some("2" | "3"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Mount, MountKind};
+
+    fn mount(kind: MountKind, source: Option<&str>, target: &str, read_only: bool) -> Mount {
+        Mount {
+            kind,
+            source: source.map(str::to_owned),
+            target: target.into(),
+            read_only,
+            propagation: None,
+            tmpfs_options: String::new(),
+            bind_device: None,
+        }
+    }
+
+    fn words(mount: &Mount) -> Vec<String> {
+        stand_in(mount)
+            .into_iter()
+            .map(|w| w.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_read_only_bind_stays_and_everything_else_becomes_an_empty_tmpfs() {
+        let secret = mount(MountKind::Bind, Some("/srv/pw"), "/run/secrets/pg", true);
+        assert_eq!(words(&secret), ["-v", "/srv/pw:/run/secrets/pg:ro"]);
+        for other in [
+            mount(MountKind::Bind, Some("/srv/data"), "/data", false),
+            mount(MountKind::Volume, Some("data"), "/data", true),
+            mount(MountKind::Volume, None, "/data", false),
+            // A path `-v` cannot say stays out.
+            mount(MountKind::Bind, Some("/srv/a:b"), "/data", true),
+        ] {
+            assert_eq!(words(&other), ["--tmpfs", "/data"], "{other:?}");
+        }
+    }
 }
