@@ -139,7 +139,9 @@ pub fn writable_from_diff(diff: &[String], writable: &[String]) -> Vec<String> {
     };
     let mut dirs: Vec<String> = Vec::new();
     for (_, path) in &entries {
-        if has_child(path) {
+        // A leaf that is a writable mount or inside one (a bind's mount point the engine added,
+        // `/run/secrets/pg`) is no write to the root, nor is its parent.
+        if has_child(path) || under_any(path, writable) {
             continue;
         }
         let mut dir = parent(path);
@@ -281,6 +283,14 @@ mod tests {
             writable_from_diff(&diff, &writable),
             lines(&["/etc", "/run", "/var/lib/nginx"])
         );
+    }
+
+    #[test]
+    fn a_mount_s_own_mount_point_is_not_a_write() {
+        // `-v ./pw:/run/secrets/pg:ro`: the engine adds /run/secrets/pg to the container's layer.
+        let diff = lines(&["C /run", "A /run/secrets", "A /run/secrets/pg"]);
+        let writable = lines(&["/tmp", "/run/secrets/pg"]);
+        assert!(writable_from_diff(&diff, &writable).is_empty());
     }
 
     #[test]
