@@ -578,7 +578,7 @@ impl Trials<'_> {
             Vec::new()
         };
         let owner = if trial.writable_root && passed {
-            self.docker(&["top", name, "-o", "pid,uid,gid"])
+            self.docker(&["top", name, "-o", "pid,uid,gid,comm"])
                 .ok()
                 .and_then(|o| main_owner(&String::from_utf8_lossy(&o.stdout)))
         } else {
@@ -656,13 +656,16 @@ impl Trials<'_> {
     }
 }
 
-/// The `uid:gid` of the first process `docker top … -o pid,uid,gid` lists.
+/// The `uid:gid` of the main process in `docker top … -o pid,uid,gid,comm`: the first one
+/// listed but `--init`'s docker-init, which runs before it as the container's user, whatever
+/// user the entrypoint then drops to.
 fn main_owner(top: &str) -> Option<String> {
-    let line = top.lines().nth(1)?;
-    let mut words = line.split_whitespace().skip(1);
-    let uid: u32 = words.next()?.parse().ok()?;
-    let gid: u32 = words.next()?.parse().ok()?;
-    Some(format!("{uid}:{gid}"))
+    top.lines().skip(1).find_map(|line| {
+        let mut words = line.split_whitespace().skip(1);
+        let uid: u32 = words.next()?.parse().ok()?;
+        let gid: u32 = words.next()?.parse().ok()?;
+        (words.next() != Some("docker-init")).then(|| format!("{uid}:{gid}"))
+    })
 }
 
 fn failed(why: &str) -> Outcome {
@@ -732,6 +735,15 @@ mod tests {
             .into_iter()
             .map(|w| w.to_string_lossy().into_owned())
             .collect()
+    }
+
+    #[test]
+    fn the_main_process_is_the_first_but_docker_init() {
+        let top = "PID UID GID COMMAND\n4242 0 0 docker-init\n4250 999 999 postgres\n4260 999 999 postgres\n";
+        assert_eq!(main_owner(top).as_deref(), Some("999:999"));
+        let top = "PID UID GID COMMAND\n4242 10001 10001 python3\n";
+        assert_eq!(main_owner(top).as_deref(), Some("10001:10001"));
+        assert_eq!(main_owner("PID UID GID COMMAND\n"), None);
     }
 
     #[test]
