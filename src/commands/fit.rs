@@ -595,7 +595,8 @@ impl Trials<'_> {
         }
     }
 
-    /// Polls the container until the probe passes, the container stops, or time is up.
+    /// Polls the container until the probe passes, the container stops (or is restarted by
+    /// the profile's restart policy), or time is up.
     fn watch(&self, name: &str) -> (bool, String, bool) {
         let deadline = Instant::now() + Duration::from_secs(self.seconds);
         let mut checks = 0u32;
@@ -611,6 +612,12 @@ impl Trials<'_> {
             if !running {
                 let code = state["State"]["ExitCode"].as_i64().unwrap_or(-1);
                 return (false, format!("exited with {code}"), oom);
+            }
+            // The profile's restart policy brings a crashed trial back, often between two
+            // polls: it failed once already (its logs are read after the trial all the same).
+            let restarts = state["RestartCount"].as_i64().unwrap_or(0);
+            if restarts > 0 || state["State"]["Restarting"].as_bool() == Some(true) {
+                return (false, "exited and was restarted".into(), oom);
             }
             let probed = match &self.probe {
                 Probe::Running => None,
