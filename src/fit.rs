@@ -8,7 +8,9 @@
 //! 2. an open trial: a writable root and every candidate capability (docker's default set,
 //!    less what the profile already adds back and what its deny rules forbid), as the
 //!    profile's user, then as the image's `USER` (or, without one, its own account named like
-//!    its repository), then as root (the last resort, said loudly);
+//!    its repository), then as root (the last resort, said loudly); when root passes only
+//!    because the entrypoint dropped to a user of its own (its main process runs as that uid),
+//!    that user is tried from the start and wins if it passes;
 //!    an OOM kill or a failed fork raises memory or pids and tries again;
 //! 3. the paths that trial wrote to (`docker diff`) and those the logs name as read-only become
 //!    owned tmpfs, with the root read-only again; up to three rounds add what the logs name;
@@ -278,6 +280,24 @@ fn run_search(inputs: &Inputs, search: &mut Search) -> Verdict {
             break;
         }
         round = next;
+    }
+    // An entrypoint that starts as root and drops to a user of its own (gosu, setpriv) names
+    // the user it means to run as: that user from the start, before root is settled for.
+    if let Some((as_root, outcome)) = &open
+        && as_root.user.as_deref() == Some(ROOT)
+        && let Some(owner) = outcome.owner.as_ref().filter(|o| !is_root(o))
+    {
+        let own = Relaxation {
+            user: Some(owner.clone()),
+            ..as_root.clone()
+        };
+        let outcome = search.one(Trial {
+            relax: own.clone(),
+            writable_root: true,
+        });
+        if outcome.passed {
+            open = Some((own, outcome));
+        }
     }
     let Some((mut relax, open_outcome)) = open else {
         return Verdict::GaveUp(format!(

@@ -7,7 +7,9 @@
 //! whose user is not root carries `uid=U[,gid=G]` of that user: the user the plan sets, else the
 //! one the command line or model names, else the image's `USER`. A user given by name cannot be
 //! resolved without the image's `/etc/passwd`, so its tmpfs keep the profile's options (`mode=`
-//! then decides, which works where the image has no such directory or a 1777 one). Pure.
+//! then decides, which works where the image has no such directory or a 1777 one); an
+//! adjustment's numeric `user:` runs the container over such an image `USER` (`non-root-user`),
+//! and then owns them. Pure.
 
 use crate::plan::{Change, ChangeKind};
 use crate::rules::Context;

@@ -152,7 +152,8 @@ pub fn writable_from_diff(diff: &[String], writable: &[String]) -> Vec<String> {
     };
     let mut dirs: Vec<String> = Vec::new();
     for (_, path) in &entries {
-        // A mount point (a secret's file, a volume) is the engine's, not a write.
+        // A leaf that is a writable mount or inside one (a bind's mount point the engine added,
+        // `/run/secrets/pg`) is no write to the root, nor is its parent.
         if has_child(path) || under_any(path, writable) {
             continue;
         }
@@ -160,7 +161,8 @@ pub fn writable_from_diff(diff: &[String], writable: &[String]) -> Vec<String> {
         while dir != "/" && added(&dir) {
             dir = parent(&dir);
         }
-        if dir == "/" || engine_owned(&dir) || under_any(&dir, writable) {
+        if dir == "/" || engine_owned(&dir) || engine_mountpoint(path) || under_any(&dir, writable)
+        {
             continue;
         }
         if !dirs.contains(&dir) {
@@ -189,6 +191,12 @@ fn under_any(path: &str, dirs: &[String]) -> bool {
 /// The paths the engine manages itself, never a tmpfs of hardrun's.
 fn engine_owned(path: &str) -> bool {
     ["/proc", "/sys", "/dev"].iter().any(|dir| under(path, dir))
+}
+
+/// A mount point the engine adds to the container's own layer: `--init`'s `/sbin/docker-init`
+/// (`/usr/sbin/docker-init` where `/sbin` links to `usr/sbin`). Not a write of the container's.
+fn engine_mountpoint(path: &str) -> bool {
+    ["/sbin/docker-init", "/usr/sbin/docker-init"].contains(&path)
 }
 
 #[cfg(test)]
@@ -335,6 +343,29 @@ mod tests {
             ["/run/postgresql"]
         );
         assert_eq!(writable_from_diff(&diff, &[]), ["/run"]);
+    }
+
+    #[test]
+    fn a_mount_s_own_mount_point_is_not_a_write() {
+        // `-v ./pw:/run/secrets/pg:ro`: the engine adds /run/secrets/pg to the container's layer.
+        let diff = lines(&["C /run", "A /run/secrets", "A /run/secrets/pg"]);
+        let writable = lines(&["/tmp", "/run/secrets/pg"]);
+        assert!(writable_from_diff(&diff, &writable).is_empty());
+    }
+
+    #[test]
+    fn the_init_binary_s_mount_point_is_not_a_write() {
+        // `--init` on an image whose /sbin links to usr/sbin (Debian bookworm).
+        let diff = lines(&[
+            "C /usr",
+            "C /usr/sbin",
+            "A /usr/sbin/docker-init",
+            "C /run",
+            "A /run/nginx.pid",
+        ]);
+        assert_eq!(writable_from_diff(&diff, &[]), lines(&["/run"]));
+        let diff = lines(&["C /sbin", "A /sbin/docker-init"]);
+        assert!(writable_from_diff(&diff, &[]).is_empty());
     }
 
     #[test]

@@ -245,7 +245,10 @@ pub fn adjusted(profile: &Profile, relax: &Relaxation) -> Profile {
                     setting.level = Level::Warn;
                 }
                 Some(user) if is_root(user) => {}
-                Some(user) => params.user = Some(user.clone()),
+                Some(user) => {
+                    params.user = Some(user.clone());
+                    params.user_over_image = true;
+                }
                 None => {}
             },
             "pids-limit" => {

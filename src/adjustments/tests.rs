@@ -301,3 +301,54 @@ fn a_container_is_planned_with_its_adjustments_and_records_them() {
         Some(300)
     );
 }
+
+#[test]
+fn an_adjustment_s_user_runs_over_the_image_s_named_user_and_owns_its_tmpfs() {
+    // The image says `USER app`: a name, which no tmpfs option can own a mount by.
+    let waivers = Waivers {
+        adjustments: read(
+            "adjustments:\n  - image: hardrun-lab/pyapp\n    reason: \"the cache\"\n    writable: [/app/cache]\n    user: \"10001:10001\"\n",
+        )
+        .unwrap(),
+        ..Waivers::allowed_only(Vec::new(), Date::new(2026, 12, 7).unwrap())
+    };
+    let spec = ContainerSpec {
+        image: "hardrun-lab/pyapp:1".into(),
+        ..ContainerSpec::default()
+    };
+    let context = Context {
+        image: Some(crate::spec::ImageFacts {
+            user: "app".into(),
+            ..Default::default()
+        }),
+        ..Context::default()
+    };
+    let applied = waivers.for_container(&spec.image);
+    let edits = plan(&production(), &spec, &applied, &context).edits();
+    assert!(
+        edits.contains(&Edit::User("10001:10001".into())),
+        "{edits:?}"
+    );
+    for path in ["/tmp", "/app/cache"] {
+        assert!(
+            edits.contains(&Edit::Tmpfs {
+                target: path.into(),
+                options: "rw,noexec,nosuid,size=100m,mode=1777,uid=10001,gid=10001".into()
+            }),
+            "{path}: {edits:?}"
+        );
+    }
+    // Without the adjustment the image's user stands, and the tmpfs carry no owner.
+    let plain = plan(
+        &production(),
+        &spec,
+        &Waivers::allowed_only(Vec::new(), Date::new(2026, 12, 7).unwrap())
+            .for_container(&spec.image),
+        &context,
+    )
+    .edits();
+    assert!(
+        !plain.iter().any(|e| matches!(e, Edit::User(_))),
+        "{plain:?}"
+    );
+}

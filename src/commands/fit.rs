@@ -654,7 +654,7 @@ impl Trials<'_> {
             Vec::new()
         };
         let owner = if trial.writable_root && passed {
-            self.docker(&["top", name, "-o", "pid,uid,gid"])
+            self.docker(&["top", name, "-o", "pid,uid,gid,comm"])
                 .ok()
                 .and_then(|o| main_owner(&String::from_utf8_lossy(&o.stdout)))
         } else {
@@ -671,7 +671,8 @@ impl Trials<'_> {
         }
     }
 
-    /// Polls the container until the probe passes, the container stops, or time is up.
+    /// Polls the container until the probe passes, the container stops (or is restarted by
+    /// the profile's restart policy), or time is up.
     fn watch(&self, name: &str) -> (bool, String, bool) {
         let deadline = Instant::now() + Duration::from_secs(self.seconds);
         let mut checks = 0u32;
@@ -687,6 +688,12 @@ impl Trials<'_> {
             if !running {
                 let code = state["State"]["ExitCode"].as_i64().unwrap_or(-1);
                 return (false, format!("exited with {code}"), oom);
+            }
+            // The profile's restart policy brings a crashed trial back, often between two
+            // polls: it failed once already (its logs are read after the trial all the same).
+            let restarts = state["RestartCount"].as_i64().unwrap_or(0);
+            if restarts > 0 || state["State"]["Restarting"].as_bool() == Some(true) {
+                return (false, "exited and was restarted".into(), oom);
             }
             let probed = match &self.probe {
                 Probe::Running => None,
@@ -732,13 +739,16 @@ impl Trials<'_> {
     }
 }
 
-/// The `uid:gid` of the first process `docker top … -o pid,uid,gid` lists.
+/// The `uid:gid` of the main process in `docker top … -o pid,uid,gid,comm`: the first one
+/// listed but `--init`'s docker-init, which runs before it as the container's user, whatever
+/// user the entrypoint then drops to.
 fn main_owner(top: &str) -> Option<String> {
-    let line = top.lines().nth(1)?;
-    let mut words = line.split_whitespace().skip(1);
-    let uid: u32 = words.next()?.parse().ok()?;
-    let gid: u32 = words.next()?.parse().ok()?;
-    Some(format!("{uid}:{gid}"))
+    top.lines().skip(1).find_map(|line| {
+        let mut words = line.split_whitespace().skip(1);
+        let uid: u32 = words.next()?.parse().ok()?;
+        let gid: u32 = words.next()?.parse().ok()?;
+        (words.next() != Some("docker-init")).then(|| format!("{uid}:{gid}"))
+    })
 }
 
 fn not_started(why: &str) -> NotStarted {
@@ -749,5 +759,60 @@ fn failed(why: &str) -> Outcome {
     Outcome {
         failure: why.to_owned(),
         ..Outcome::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Mount, MountKind};
+
+    fn mount(kind: MountKind, source: Option<&str>, target: &str, read_only: bool) -> Mount {
+        Mount {
+            kind,
+            source: source.map(str::to_owned),
+            target: target.into(),
+            read_only,
+            propagation: None,
+            tmpfs_options: String::new(),
+            bind_device: None,
+        }
+    }
+
+    fn words(mount: &Mount) -> Vec<String> {
+        stand_in(mount)
+            .into_iter()
+            .map(|w| w.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_main_process_is_the_first_but_docker_init() {
+        let top = "PID UID GID COMMAND\n4242 0 0 docker-init\n4250 999 999 postgres\n4260 999 999 postgres\n";
+        assert_eq!(main_owner(top).as_deref(), Some("999:999"));
+        let top = "PID UID GID COMMAND\n4242 10001 10001 python3\n";
+        assert_eq!(main_owner(top).as_deref(), Some("10001:10001"));
+        assert_eq!(main_owner("PID UID GID COMMAND\n"), None);
+    }
+
+    #[test]
+    fn a_read_only_bind_stays_and_everything_else_becomes_an_empty_tmpfs() {
+        let secret = mount(MountKind::Bind, Some("/srv/pw"), "/run/secrets/pg", true);
+        assert_eq!(
+            words(&secret),
+            [
+                "--mount",
+                "type=bind,source=/srv/pw,target=/run/secrets/pg,readonly"
+            ]
+        );
+        for other in [
+            mount(MountKind::Bind, Some("/srv/data"), "/data", false),
+            mount(MountKind::Volume, Some("data"), "/data", true),
+            mount(MountKind::Volume, None, "/data", false),
+            // A path `--mount` cannot say stays out.
+            mount(MountKind::Bind, Some("/srv/a,b"), "/data", true),
+        ] {
+            assert_eq!(words(&other), ["--tmpfs", "/data"], "{other:?}");
+        }
     }
 }

@@ -15,6 +15,9 @@ struct Image {
     pids: Option<i64>,
     /// Either capability will do (both absent fails).
     either: Option<(&'static str, &'static str)>,
+    /// An entrypoint that, started as root with SETUID and SETGID, drops to this user itself
+    /// (gosu, setpriv), which then owns the main process.
+    drops_to: Option<&'static str>,
 }
 
 struct Fake {
@@ -56,8 +59,17 @@ impl Fake {
         let mut logs = String::new();
         let mut diff = Vec::new();
         let has = |cap: &str| relax.capabilities.iter().any(|c| c == cap);
+        let drops = image.drops_to.is_some()
+            && relax.user.as_deref() == Some(ROOT)
+            && has("SETUID")
+            && has("SETGID");
+        let runs_as = if drops {
+            image.drops_to
+        } else {
+            relax.user.as_deref()
+        };
         if let Some(user) = image.user
-            && relax.user.as_deref() != Some(user)
+            && runs_as != Some(user)
         {
             logs.push_str("app: /data/app.db: Permission denied\n");
         }
@@ -134,7 +146,11 @@ impl Fake {
                 "exited with 1".into()
             },
             oom_killed: oom,
-            owner: None,
+            owner: if trial.writable_root && passed && image.drops_to.is_some() {
+                runs_as.map(str::to_owned)
+            } else {
+                None
+            },
             logs,
             diff: if trial.writable_root {
                 diff
@@ -339,5 +355,32 @@ fn a_refused_candidate_is_reported_and_the_next_user_tried() {
             .tried
             .iter()
             .any(|l| l.contains("refused by the profile"))
+    );
+}
+
+#[test]
+fn the_user_a_root_entrypoint_drops_to_is_tried_before_root() {
+    // postgres's and redis's entrypoints: as root they chown and drop to their own user.
+    let mut fake = Fake::new(Image {
+        user: Some("999:999"),
+        drops_to: Some("999:999"),
+        ..Image::default()
+    });
+    let report = fake.search();
+    let relax = found(&report);
+    assert_eq!(
+        relax.user.as_deref(),
+        Some("999:999"),
+        "{}",
+        report.tried.join("\n")
+    );
+    assert!(relax.capabilities.is_empty(), "{relax:?}");
+    assert!(
+        report
+            .tried
+            .iter()
+            .any(|t| t.contains("writable root") && t.contains("runs as 999:999")),
+        "{}",
+        report.tried.join("\n")
     );
 }

@@ -279,6 +279,7 @@ impl Params {
     pub fn over(self, base: &Params) -> Params {
         Params {
             user: self.user.or_else(|| base.user.clone()),
+            user_over_image: self.user_over_image || base.user_over_image,
             tmpfs: self.tmpfs.or_else(|| base.tmpfs.clone()),
             drop: self.drop.or_else(|| base.drop.clone()),
             add: self.add.or_else(|| base.add.clone()),

@@ -175,6 +175,10 @@ pub struct Duration {
 pub struct Params {
     /// `non-root-user`: the `user[:group]` to run as.
     pub user: Option<String>,
+    /// `non-root-user`: `user` wins over the image's own non-root `USER` too. Set only by an
+    /// adjustment that names a user (never by a profile file): an image's `USER app` given by
+    /// name cannot own the tmpfs hardrun adds, the adjustment's `uid:gid` can.
+    pub user_over_image: bool,
     /// `read-only-rootfs`: scratch mounts.
     pub tmpfs: Option<Vec<TmpfsParam>>,
     /// `drop-capabilities`: capabilities to drop (`ALL` or names).

@@ -25,21 +25,27 @@ const DEFAULT_USER: &str = "1000:1000";
 
 fn assess(spec: &ContainerSpec, params: &Params, context: &Context) -> Vec<Finding> {
     let wanted = params.user.as_deref().unwrap_or(DEFAULT_USER);
+    let image_user = context.image.as_ref().map(|i| i.user.as_str());
     let user = match &spec.user {
         Some(user) if !user.value.is_empty() => user,
-        // Without --user the image's USER applies: a non-root one satisfies the rule as it is.
-        _ if context
-            .image
-            .as_ref()
-            .is_some_and(|image| !image_user_is_root(&image.user)) =>
+        // An adjustment's user wins over the image's own: the image may name its user (`USER
+        // app`), which the tmpfs hardrun adds cannot be owned by without its /etc/passwd.
+        None if params.user_over_image
+            && image_user.is_some_and(|u| !image_user_is_root(u) && u != wanted) =>
         {
-            let image_user = context
-                .image
-                .as_ref()
-                .map(|i| i.user.as_str())
-                .unwrap_or_default();
+            return vec![Finding::Missing {
+                edits: vec![Edit::User(wanted.into())],
+                reason: format!(
+                    "the adjustment runs it as {wanted}, not the image's USER {}",
+                    image_user.unwrap_or_default()
+                ),
+            }];
+        }
+        // Without --user the image's USER applies: a non-root one satisfies the rule as it is.
+        _ if image_user.is_some_and(|u| !image_user_is_root(u)) => {
             return vec![Finding::Satisfied(format!(
-                "the image runs as USER {image_user}, not root"
+                "the image runs as USER {}, not root",
+                image_user.unwrap_or_default()
             ))];
         }
         // A typed empty `--user=` asks for the image's user: a value the user set.
@@ -199,6 +205,57 @@ mod tests {
         assert!(
             matches!(&findings(Some("1000"))[..], [Finding::Satisfied(reason)] if reason.contains("group defaults to 0"))
         );
+    }
+
+    #[test]
+    fn an_adjustment_s_user_wins_over_the_image_s_named_user() {
+        let adjusted = Params {
+            user: Some("10001:10001".into()),
+            user_over_image: true,
+            ..Params::default()
+        };
+        let context = Context {
+            image: Some(crate::spec::ImageFacts {
+                user: "app".into(),
+                ..Default::default()
+            }),
+            ..Context::default()
+        };
+        let found = assess(&ContainerSpec::default(), &adjusted, &context);
+        assert!(
+            matches!(&found[..], [Finding::Missing { edits, reason }]
+                if edits == &[Edit::User("10001:10001".into())] && reason.contains("USER app")),
+            "{found:?}"
+        );
+        // A profile's user does not: the image's non-root USER satisfies the rule.
+        let profile = Params {
+            user_over_image: false,
+            ..adjusted.clone()
+        };
+        assert!(matches!(
+            &assess(&ContainerSpec::default(), &profile, &context)[..],
+            [Finding::Satisfied(_)]
+        ));
+        // Nor over a user typed on the command line, nor when the image already runs as it.
+        let typed = ContainerSpec {
+            user: Some(Sourced::new("app".into(), "--user app")),
+            ..ContainerSpec::default()
+        };
+        assert!(matches!(
+            &assess(&typed, &adjusted, &context)[..],
+            [Finding::Satisfied(_)]
+        ));
+        let same = Context {
+            image: Some(crate::spec::ImageFacts {
+                user: "10001:10001".into(),
+                ..Default::default()
+            }),
+            ..Context::default()
+        };
+        assert!(matches!(
+            &assess(&ContainerSpec::default(), &adjusted, &same)[..],
+            [Finding::Satisfied(_)]
+        ));
     }
 
     #[test]

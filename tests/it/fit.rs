@@ -83,7 +83,7 @@ pub(crate) struct Found {
 }
 
 impl Found {
-    fn read(stdout: &str) -> Found {
+    pub(crate) fn read(stdout: &str) -> Found {
         let mut found = Found::default();
         let list = |value: &str| -> Vec<String> {
             value
@@ -112,7 +112,7 @@ impl Found {
     }
 
     /// The adjustment as a project file.
-    fn project_file(&self, image: &str) -> String {
+    pub(crate) fn project_file(&self, image: &str) -> String {
         let mut out = format!("adjustments:\n  - image: \"{image}\"\n    reason: \"test\"\n");
         if !self.writable.is_empty() {
             out.push_str(&format!("    writable: [{}]\n", self.writable.join(", ")));
@@ -136,7 +136,7 @@ impl Found {
     }
 
     /// Each one-element-less variant, named.
-    fn without_each(&self) -> Vec<(String, Found)> {
+    pub(crate) fn without_each(&self) -> Vec<(String, Found)> {
         let mut out = Vec::new();
         for (i, path) in self.writable.iter().enumerate() {
             let mut less = self.clone();
@@ -178,7 +178,7 @@ impl Found {
         out
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.writable.is_empty()
             && self.capabilities.is_empty()
             && self.user.is_none()

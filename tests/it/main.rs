@@ -16,6 +16,7 @@ mod env;
 mod fit;
 mod guards;
 mod kube;
+mod lab;
 mod labels;
 mod logging;
 mod plugin;
