@@ -79,7 +79,7 @@ pub struct Decided {
 }
 
 /// The decision about one invocation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Decision {
     pub command: String,
     pub profile: String,
@@ -90,7 +90,13 @@ pub struct Decision {
     pub notes: Vec<String>,
     /// What the handoff adds to docker's environment (`DOCKER_CONTENT_TRUST=1`).
     pub docker_env: Vec<(&'static str, &'static str)>,
+    /// How an edit is written in the reports: `docker run`'s flags unless the command hands
+    /// off other words (`service create`'s `--limit-memory`, `service update`'s `--mount-add`).
+    pub spelling: Spelling,
 }
+
+/// One edit as the words a report shows for it.
+pub type Spelling = fn(&crate::spec::Edit) -> Vec<String>;
 
 impl Decision {
     /// Whether a rule refused any container: nothing runs.
@@ -140,6 +146,7 @@ pub fn decide(request: Request) -> Decision {
         containers,
         notes: handoff.note.into_iter().collect(),
         docker_env: handoff.env,
+        spelling: crate::docker::invocation::render,
     }
 }
 

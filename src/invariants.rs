@@ -309,10 +309,22 @@ fn exercise_with(
             let secrets = crate::rules::env_secrets::secret_names(&spec, &Params::default());
             let shown = invocation.masked(&secrets).apply(&edits);
             let mut out = Vec::new();
-            let _ = crate::report::explain(&mut out, &plan, &profile.source, &[]);
+            let _ = crate::report::explain(
+                &mut out,
+                &plan,
+                &profile.source,
+                &[],
+                crate::docker::invocation::render,
+            );
             let _ = crate::report::refusal(&mut out, &plan);
             let _ = crate::report::warnings(&mut out, &plan);
-            let _ = crate::report::to_json(&plan, &profile.source, Some(&shown), &[]);
+            let _ = crate::report::to_json(
+                &plan,
+                &profile.source,
+                Some(&shown),
+                &[],
+                crate::docker::invocation::render,
+            );
             let _ = crate::report::command_line(&shown);
         }
         if plan.is_refused() {

@@ -61,7 +61,7 @@ pub fn run(
         host_cpus: host_cpus(),
         ..Context::default()
     };
-    let decision = decision::decide(Request {
+    let mut decision = decision::decide(Request {
         command: "service create".into(),
         profile: &profile,
         subjects: vec![Subject {
@@ -82,6 +82,7 @@ pub fn run(
             compose: false,
         }),
     });
+    decision.spelling = crate::swarm::service::render;
     let handoff = Service {
         create: &create,
         shown: std::cell::OnceCell::new(),

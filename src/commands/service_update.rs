@@ -124,6 +124,7 @@ pub fn run(options: &Cli, update: &ServiceUpdate, depth: u32) -> Result<ExitCode
             compose: false,
         }),
     });
+    decision.spelling = crate::swarm::update::render;
     if rollback {
         unrecorded_provenance(&mut decision);
     }

@@ -34,13 +34,20 @@ pub fn decision_json(decision: &Decision, shown: Option<Shown>) -> Value {
             &decision.source,
             command,
             &notes(container, decision),
+            decision.spelling,
         );
     }
     let services: Map<String, Value> = decision
         .containers
         .iter()
         .map(|container| {
-            let mut report = to_json(&container.plan, &decision.source, None, &container.notes);
+            let mut report = to_json(
+                &container.plan,
+                &decision.source,
+                None,
+                &container.notes,
+                decision.spelling,
+            );
             if let Some(waiver) = &container.service_waiver {
                 report["waiver"] = json!({"allow": waiver.allow, "reason": waiver.reason});
             }
@@ -70,7 +77,13 @@ pub fn decision_text(
         let container = &decision.containers[0];
         let notes = notes(container, decision);
         if explain_all {
-            explain(out, &container.plan, &decision.source, &notes)?;
+            explain(
+                out,
+                &container.plan,
+                &decision.source,
+                &notes,
+                decision.spelling,
+            )?;
         }
         if container.plan.is_refused() {
             return refusal(out, &container.plan);
@@ -129,7 +142,13 @@ fn service_text(
         }
     }
     if explain_all {
-        explain(out, plan, &decision.source, &container.notes)?;
+        explain(
+            out,
+            plan,
+            &decision.source,
+            &container.notes,
+            decision.spelling,
+        )?;
     } else if !refused {
         warnings(out, plan)?;
     }

@@ -16,7 +16,8 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::docker::invocation::{quote_words, render};
+use crate::decision::Spelling;
+use crate::docker::invocation::quote_words;
 use crate::plan::{Change, ChangeKind, LABEL_NAMESPACE, PROVENANCE, Plan};
 use crate::rules;
 use crate::verify::{Outcome, Verdict};
@@ -46,13 +47,20 @@ pub fn command_line(argv: &[OsString]) -> String {
 }
 
 /// Writes `--explain` output: one block per change.
-pub fn explain(out: &mut dyn Write, plan: &Plan, source: &str, notes: &[String]) -> io::Result<()> {
+/// `spelling` writes each edit as the handoff's words (`docker::invocation::render` for `run`).
+pub fn explain(
+    out: &mut dyn Write,
+    plan: &Plan,
+    source: &str,
+    notes: &[String],
+    spelling: Spelling,
+) -> io::Result<()> {
     writeln!(out, "hardrun: profile '{}' ({source})", plan.profile)?;
     for note in notes {
         writeln!(out, "hardrun: note: {note}")?;
     }
     for change in &plan.changes {
-        write_change(out, change)?;
+        write_change(out, change, spelling)?;
     }
     let counts = [
         ChangeKind::Added,
@@ -69,7 +77,7 @@ pub fn explain(out: &mut dyn Write, plan: &Plan, source: &str, notes: &[String])
     writeln!(out, "hardrun: {}", counts.join(", "))
 }
 
-fn write_change(out: &mut dyn Write, change: &Change) -> io::Result<()> {
+fn write_change(out: &mut dyn Write, change: &Change, spelling: Spelling) -> io::Result<()> {
     let rule = rules::find(change.rule);
     let references = rule.map(|r| r.references()).filter(|r| !r.is_empty());
     let about = change
@@ -89,7 +97,7 @@ fn write_change(out: &mut dyn Write, change: &Change) -> io::Result<()> {
         None => writeln!(out)?,
     }
     if !change.edits.is_empty() {
-        let flags: Vec<String> = change.edits.iter().flat_map(render).collect();
+        let flags: Vec<String> = change.edits.iter().flat_map(spelling).collect();
         let flags: Vec<OsString> = flags.into_iter().map(OsString::from).collect();
         writeln!(out, "            + {}", quote_words(&flags))?;
         if let Some(rule) = rule {
@@ -184,14 +192,20 @@ pub fn warnings(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     Ok(())
 }
 
-/// The plan and the final command as JSON.
-pub fn to_json(plan: &Plan, source: &str, command: Option<&[OsString]>, notes: &[String]) -> Value {
+/// The plan and the final command as JSON; `spelling` as for `explain`.
+pub fn to_json(
+    plan: &Plan,
+    source: &str,
+    command: Option<&[OsString]>,
+    notes: &[String],
+    spelling: Spelling,
+) -> Value {
     let changes: Vec<Value> = plan
         .changes
         .iter()
         .map(|change| {
             let rule = rules::find(change.rule);
-            let flags: Vec<String> = change.edits.iter().flat_map(render).collect();
+            let flags: Vec<String> = change.edits.iter().flat_map(spelling).collect();
             json!({
                 "rule": change.rule,
                 "kind": change.kind.name(),

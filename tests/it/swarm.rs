@@ -849,14 +849,50 @@ fn explain_names_what_the_update_cannot_express_and_strict_refuses_it() {
         "Swarm on engine API 1.41",
         "a Swarm service cannot be given no-new-privileges",
         "kept      restart-policy",
+        // Each change in the words the update is handed, not `docker run`'s.
+        "+ --limit-memory 512m",
+        "+ --limit-pids 100",
+        "--mount-add type=tmpfs,dst=/tmp,",
+        "--container-label-add io.hardrun.profile=production",
     ] {
         assert!(out.stderr.contains(said), "--explain lacks {said:?}: {out}");
+    }
+    for run_only in ["+ --memory", "+ --pids-limit", "--tmpfs /tmp", "+ --cpus"] {
+        assert!(!out.stderr.contains(run_only), "{run_only:?} shown: {out}");
     }
     assert!(
         out.stdout
             .starts_with("docker service update --limit-cpu 1.0"),
         "{out}"
     );
+    let json = sandbox.run([
+        "--profile",
+        "production",
+        "--format",
+        "json",
+        "--dry-run",
+        "service",
+        "create",
+        "hardrun-test/busybox:1",
+    ]);
+    json.assert_code(0);
+    let report: Value = serde_json::from_str(&json.stdout).expect("the JSON report");
+    let flags: Vec<&str> = report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .flat_map(|c| c["flags"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    for flag in [
+        "--limit-memory",
+        "--limit-pids",
+        "--limit-cpu",
+        "--container-label",
+    ] {
+        assert!(flags.contains(&flag), "{flag} not in {flags:?}");
+    }
+    assert!(!flags.contains(&"--memory"), "{flags:?}");
     let strict = sandbox.run(["--profile", "strict", "service", "update", "web"]);
     strict.assert_code(125);
     assert!(
