@@ -119,7 +119,7 @@ const PYAPP_PROJECT: &str = "adjustments:
 
 /// The engine, once the lab images are there; `None` (said loudly) when they are not and the
 /// end-to-end tests are not required.
-fn lab_engine() -> Option<&'static Engine> {
+pub(crate) fn lab_engine() -> Option<&'static Engine> {
     let engine = engine()?;
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
     let ready = READY.get_or_init(|| {

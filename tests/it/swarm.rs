@@ -355,9 +355,135 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
     }
     service_create(engine, &swarm, &sandbox);
     service_update(engine, &swarm, &sandbox);
+    lab_stack(&swarm, &docker);
     drop(swarm);
     let state = engine.docker_ok(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
     assert_eq!(state.trim(), "inactive", "the swarm is left");
+}
+
+/// A stack of lab servers on the same swarm under production: redis and postgres (its password
+/// a Swarm secret) keep working hardened, looked at inside, probed and verified; nginx's
+/// writable directories are a tmpfs Swarm cannot give an owner, and `--explain` says so.
+fn lab_stack(swarm: &Swarm, docker: &Path) {
+    let Some(engine) = crate::lab::lab_engine() else {
+        return;
+    };
+    let stack = format!("hr-swarm-lab-{}", std::process::id());
+    let sandbox = sandbox_with(engine, docker);
+    sandbox.write("pg.txt", "not-a-real-password\n");
+    sandbox.write(
+        "lab.yaml",
+        r#"services:
+  cache:
+    image: redis:hardrun-lab
+  db:
+    image: postgres:hardrun-lab
+    environment:
+      POSTGRES_PASSWORD_FILE: /run/secrets/pg
+    secrets: [pg]
+secrets:
+  pg:
+    file: ./pg.txt
+"#,
+    );
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "stack",
+        "deploy",
+        "-c",
+        "lab.yaml",
+        "--resolve-image",
+        "never",
+        &stack,
+    ]);
+    out.assert_code(0);
+    let namespace = format!("com.docker.stack.namespace={stack}");
+    let task = |service: &str| {
+        let label = format!("com.docker.swarm.service.name={stack}_{service}");
+        swarm.tasks_with(&[&namespace, &label], 1, Duration::from_secs(90))[0].clone()
+    };
+    let (cache, db) = (task("cache"), task("db"));
+    let probe = |task: &str, args: &[&str], want: &str| {
+        let start = Instant::now();
+        loop {
+            let mut words = vec!["exec", task];
+            words.extend_from_slice(args);
+            let out = engine.docker(&words);
+            if stdout(&out).contains(want) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{task}: `{}` never said {want:?}: {}",
+                args.join(" "),
+                show(&out)
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    };
+    probe(&cache, &["redis-cli", "PING"], "PONG");
+    probe(&cache, &["redis-cli", "SAVE"], "OK");
+    probe(
+        &db,
+        &["pg_isready", "-h", "127.0.0.1"],
+        "accepting connections",
+    );
+    for task in [&cache, &db] {
+        let container = Container::named(engine, task);
+        let inside = probe_inside(engine, &container);
+        eprintln!("observed [swarm lab {task}] inside: {inside:?}");
+        assert_eq!(inside["uid"], "999", "{task}: the image's own account");
+        assert_eq!(hex_mask(inside.get("CapEff")), 0, "{task}: CapEff");
+        assert_eq!(inside["pids"], "100", "{task}");
+        let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
+        assert!(
+            String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
+            "{task}: {}",
+            show(&root_write)
+        );
+        let verified = sandbox.run(["--format", "json", "verify", task]);
+        let failed: Vec<String> = verified.json()["containers"][0]["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .filter(|v| v["verdict"] != "pass")
+            .map(|v| v["rule"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            failed,
+            ["no-new-privileges", "restart-policy"],
+            "{task}: {verified:?}"
+        );
+    }
+    let _ = engine.docker(["stack", "rm", &stack]);
+
+    // nginx: its writable directories exist in the image, and a Swarm tmpfs has no owner.
+    sandbox.write(
+        "web.yaml",
+        "services:\n  web:\n    image: nginx:hardrun-lab\n",
+    );
+    let explain = sandbox.run([
+        "--profile",
+        "production",
+        "--dry-run",
+        "--explain",
+        "stack",
+        "deploy",
+        "-c",
+        "web.yaml",
+        &stack,
+    ]);
+    explain.assert_code(0);
+    assert!(
+        explain
+            .stderr
+            .contains("/var/lib/nginx (mode=1777,uid=1000,gid=1000)")
+            && explain
+                .stderr
+                .contains("the container's user may not be able to write there"),
+        "{explain}"
+    );
 }
 
 /// `hardrun service create` on the same swarm: the flags of its own table, the tmpfs with the
