@@ -101,6 +101,35 @@ pub struct Manifest {
     pub workloads: Vec<Workload>,
 }
 
+impl Manifest {
+    /// The pod spec and the entry of container `c` of workload `w`, as their document holds
+    /// them.
+    pub fn pod_and_entry(&self, w: usize, c: usize) -> (Option<&Node>, Option<&Node>) {
+        let workload = &self.workloads[w];
+        let container = &workload.containers[c];
+        let mut node = self.documents[workload.document].root.as_ref();
+        if let Some(item) = workload.item {
+            node = node
+                .and_then(|n| n.get("items"))
+                .and_then(Node::items)
+                .and_then(|items| items.get(item));
+        }
+        for step in workload.pod_path {
+            node = node.and_then(|n| n.get(step));
+        }
+        let list = if container.init {
+            "initContainers"
+        } else {
+            "containers"
+        };
+        let entry = node
+            .and_then(|n| n.get(list))
+            .and_then(Node::items)
+            .and_then(|items| items.get(container.index));
+        (node, entry)
+    }
+}
+
 /// Why a manifest cannot be read with certainty.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{file}:{line}:{column}: {message}\nhelp: {help}")]

@@ -935,10 +935,19 @@ fn write_map(out: &mut String, entries: &[(Key, Node)], indent: usize, first_inl
         if !(first_inline && at == 0) {
             out.push_str(&" ".repeat(indent));
         }
-        if key.plain {
-            out.push_str(&key.text);
+        let written = match key.text.as_str() {
+            "" if key.plain => "null".to_owned(),
+            text if key.plain && plain_writable(text) => text.to_owned(),
+            text => quoted(text),
+        };
+        // YAML limits an implicit key to 1024 characters; a longer one is written explicit.
+        if written.chars().count() > MAX_IMPLICIT_KEY {
+            out.push_str("? ");
+            out.push_str(&written);
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
         } else {
-            out.push_str(&quoted(&key.text));
+            out.push_str(&written);
         }
         out.push(':');
         write_value(out, value, indent);
@@ -992,13 +1001,78 @@ fn inline(node: &Node) -> String {
         Value::Map(_) => "{}".into(),
         Value::Seq(_) => "[]".into(),
         Value::Scalar { text, plain: true } if text.is_empty() => "null".into(),
-        Value::Scalar { text, plain: true } if !text.contains('\n') => text.clone(),
+        Value::Scalar { text, plain: true } if plain_writable(text) => text.clone(),
         Value::Scalar { text, .. } => quoted(text),
     }
 }
 
+/// The longest implicit key hardrun writes, below YAML's limit of 1024 characters.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
+/// Whether a scalar read plain (anywhere: a flow collection allows what a block does not) may
+/// be written plain after `key: ` or `- `, and read back as the same text: one printable line
+/// that starts with no indicator, holds no `: ` or ` #`, and is no document marker. The others
+/// are quoted; YAML types none of them, so kubectl reads the same text either way.
+fn plain_writable(text: &str) -> bool {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let spaced = |c: Option<char>| c.is_none_or(|c| c == ' ' || c == '\t');
+    let indicator = match first {
+        '-' | '?' | ':' => spaced(chars.next()),
+        ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%'
+        | '@' | '`' | ' ' | '\t' => true,
+        _ => false,
+    };
+    !indicator
+        && !text.ends_with([' ', '\t', ':'])
+        && !text.contains(": ")
+        && !text.contains(":\t")
+        && !text.contains(" #")
+        && !text.contains("\t#")
+        && !text.starts_with("---")
+        && !text.starts_with("...")
+        && text.chars().all(|c| c == '\t' || printable(c))
+}
+
+/// A character YAML allows unescaped in a quoted scalar and that no YAML 1.1 reader takes for
+/// a line break or a byte order mark.
+fn printable(c: char) -> bool {
+    matches!(c,
+        '\u{20}'..='\u{7e}'
+        | '\u{a0}'..='\u{2027}'
+        | '\u{202a}'..='\u{d7ff}'
+        | '\u{e000}'..='\u{fefe}'
+        | '\u{ff00}'..='\u{fffd}'
+        | '\u{10000}'..)
+}
+
+/// `text` double-quoted. Only YAML's printable characters are written as they are; the others
+/// are escaped, and so are the line breaks of YAML 1.1 (NEL, LS, PS, which kubectl's reader
+/// would fold inside quotes) and the byte order mark.
 fn quoted(text: &str) -> String {
-    serde_json::Value::String(text.to_owned()).to_string()
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if printable(c) => out.push(c),
+            c if u32::from(c) < 0x100 => {
+                let _ = write!(out, "\\x{:02X}", u32::from(c));
+            }
+            c => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
