@@ -66,6 +66,8 @@ use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
+use crate::yaml_tree;
+
 /// The most values (keys included) that aliases may copy, over the whole model. serde-saphyr
 /// stops replaying aliases at a million events.
 pub const MAX_ALIAS_VALUES: usize = 1_000_000;
@@ -839,26 +841,17 @@ fn float(t: &str) -> Float {
     }
 }
 
-/// granit-parser's lines are 1-based and its columns 0-based; hardrun's are both 1-based.
 fn error(marker: &Marker, kind: ErrorKind) -> Error {
-    Error {
-        line: marker.line() as u64,
-        column: marker.col() as u64 + 1,
-        kind,
-    }
+    let (line, column) = yaml_tree::position(marker);
+    Error { line, column, kind }
 }
 
 #[cold]
 fn syntax(scan: &ScanError) -> Error {
-    let info = scan.info();
-    let message = match info.lines().next() {
-        _ if *scan.kind() == granit_parser::ErrorKind::UnknownAnchor => {
-            "an alias refers to an anchor not defined before it"
-        }
-        Some(line) if !line.is_empty() => line,
-        _ => "not valid YAML",
-    };
-    error(scan.marker(), ErrorKind::Syntax(message.to_owned()))
+    error(
+        scan.marker(),
+        ErrorKind::Syntax(yaml_tree::syntax_message(scan)),
+    )
 }
 
 #[cfg(test)]

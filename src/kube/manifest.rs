@@ -183,7 +183,7 @@ pub fn read(text: &str, file: &str) -> Result<Manifest, ManifestError> {
         file: file.into(),
         line: e.line,
         column: e.column,
-        message: e.kind.to_string(),
+        message: e.message(),
         help: "hardrun reads the manifest's YAML before kubectl does; fix the YAML, or run kubectl without hardrun".into(),
     })?;
     let reader = Reader { file };
