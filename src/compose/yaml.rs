@@ -855,7 +855,7 @@ fn syntax(scan: &ScanError) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use proptest::prelude::*;
 
     use super::*;
@@ -867,14 +867,29 @@ mod tests {
         serde_saphyr::from_str::<Value>(yaml).map_err(|e| e.to_string())
     }
 
+    /// Two readings are alike: the same value, keys in the same order. What differs otherwise.
+    pub(in crate::compose) fn alike(ours: &Value, theirs: &Value) -> Result<(), String> {
+        if ours != theirs {
+            return Err(format!("ours {ours:?}, theirs {theirs:?}"));
+        }
+        // `Value`'s equality ignores the order of keys; the text does not.
+        let (ours, theirs) = (ours.to_string(), theirs.to_string());
+        if ours != theirs {
+            return Err(format!(
+                "ours {ours}, theirs {theirs}: the keys are in another order"
+            ));
+        }
+        Ok(())
+    }
+
     /// Both readers give the same value, keys in the same order, or both refuse.
     #[track_caller]
     fn same(yaml: &str) {
         match (parse(yaml), saphyr(yaml)) {
             (Ok(ours), Ok(theirs)) => {
-                assert_eq!(ours, theirs, "{yaml:?}");
-                // `Value`'s equality ignores the order of keys; the text does not.
-                assert_eq!(ours.to_string(), theirs.to_string(), "{yaml:?}");
+                if let Err(difference) = alike(&ours, &theirs) {
+                    panic!("{yaml:?}: {difference}");
+                }
             }
             (Err(_), Err(_)) => {}
             (ours, theirs) => panic!("{yaml:?}: ours {ours:?}, serde-saphyr {theirs:?}"),
