@@ -44,12 +44,14 @@ fn profiles() -> &'static [Profile] {
 }
 
 /// A docker command line (words separated by NUL bytes): read as docker reads it, and for a
-/// `run`/`create`, into a spec, planned by each built-in profile, and applied.
+/// `run`/`create`, into a spec, planned by each built-in profile, and applied; for a `service
+/// update`, applied to a service, planned, and rendered, every word kept.
 pub fn docker_argv(data: &[u8]) {
     let argv: Vec<OsString> = data
         .split(|b| *b == 0)
         .map(|word| OsString::from_vec(word.to_vec()))
         .collect();
+    service_update(&argv);
     let Ok(DockerCommand::Create(invocation)) = parse(argv) else {
         return;
     };
@@ -59,6 +61,34 @@ pub fn docker_argv(data: &[u8]) {
     for profile in profiles() {
         let plan = crate::plan::plan(profile, &spec, &Applied::none(), &Context::default());
         let _ = invocation.apply(&plan.edits());
+    }
+}
+
+/// A `service update` line: applied to an empty service, planned by each built-in profile and
+/// rendered; the words without edits are the words typed.
+fn service_update(argv: &[OsString]) {
+    use crate::swarm::service::{ServiceCommand, parse, service_word};
+    let Some(at) = service_word(argv) else {
+        return;
+    };
+    let Ok(ServiceCommand::Update(update)) = parse(argv, at) else {
+        return;
+    };
+    let mut spec = crate::spec::ContainerSpec::default();
+    if update
+        .apply_to(&mut spec, Path::new("/work"), &|_| None)
+        .is_err()
+    {
+        return;
+    }
+    assert_eq!(
+        update.apply(&[], &spec, &[]),
+        argv,
+        "an update keeps every word"
+    );
+    for profile in profiles() {
+        let plan = crate::plan::plan(profile, &spec, &Applied::none(), &Context::default());
+        let _ = update.apply(&plan.edits(), &spec, &[]);
     }
 }
 

@@ -27,6 +27,7 @@ pub mod fit;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod host;
+pub mod inherited;
 pub mod inspect;
 #[cfg(test)]
 mod invariants;

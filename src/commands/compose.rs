@@ -190,19 +190,7 @@ impl Handoff for Compose<'_> {
     }
 
     fn check(&self, decision: &Decision) -> Result<(), String> {
-        let changed: Vec<String> = decision
-            .containers
-            .iter()
-            .flat_map(|container| {
-                let name = container.service.as_deref().unwrap_or_default();
-                container
-                    .plan
-                    .changes
-                    .iter()
-                    .filter(|c| !c.edits.is_empty())
-                    .map(move |c| format!("{name}: {}", c.rule))
-            })
-            .collect();
+        let changed = crate::inherited::changed_rules(decision);
         resolve::validate(
             &self.program,
             self.command,

@@ -7,7 +7,6 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -281,24 +280,17 @@ impl Handoff for Kubectl<'_> {
 
     fn hand_off(&self, _: &Decision) -> Result<ExitCode, String> {
         let kubectl = locate_kubectl()?;
-        let fd = manifest_fd(self.text.as_bytes())
-            .map_err(|e| format!("cannot hand the manifests to kubectl: {e}"))?;
-        let args = self
-            .command
-            .with_file(OsStr::new(&format!("/dev/fd/{}", fd.as_raw_fd())));
-        // The descriptor stays open (and inherited) through the exec.
-        let code = exec_kubectl(&kubectl, &args, self.depth);
-        drop(fd);
-        Ok(code)
+        let error = crate::inherited::exec_with_model(
+            &kubectl,
+            "hardrun-manifests",
+            self.text.as_bytes(),
+            |file| self.command.with_file(file),
+            self.depth,
+            &[],
+        )
+        .map_err(|e| format!("cannot hand the manifests to kubectl: {e}"))?;
+        Ok(kubectl_failed(&error))
     }
-}
-
-/// The hardened manifests in memory, on a descriptor kubectl inherits (no `O_CLOEXEC`).
-fn manifest_fd(text: &[u8]) -> io::Result<OwnedFd> {
-    let fd = rustix::fs::memfd_create("hardrun-manifests", rustix::fs::MemfdFlags::empty())?;
-    let mut file = std::fs::File::from(fd);
-    file.write_all(text)?;
-    Ok(file.into())
 }
 
 /// The real kubectl: `HARDRUN_KUBECTL`, else the first `kubectl` on PATH that is not hardrun.
@@ -350,8 +342,12 @@ fn pass_through(options: &Cli, words: &[OsString], depth: u32) -> ExitCode {
 
 /// Execs kubectl; returns only when that fails, with the shell's status for it.
 fn exec_kubectl(kubectl: &Path, args: &[OsString], depth: u32) -> ExitCode {
-    let error = exec::exec(kubectl, args, depth, &[]);
-    let message = match &error {
+    kubectl_failed(&exec::exec(kubectl, args, depth, &[]))
+}
+
+/// Says why kubectl could not be executed: the shell's status for it.
+fn kubectl_failed(error: &exec::ExecError) -> ExitCode {
+    let message = match error {
         exec::ExecError::Exec { path, source } => format!(
             "cannot execute {:?}: {source}\nhelp: check that kubectl is installed and executable, or set {KUBECTL_VARIABLE}",
             path.display().to_string()

@@ -16,6 +16,7 @@ pub mod profiles;
 pub mod rules;
 pub mod run;
 pub mod service;
+pub mod service_update;
 pub mod stack;
 pub mod verify;
 

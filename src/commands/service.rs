@@ -1,8 +1,13 @@
-//! `hardrun service create …`: a Swarm service hardened like a `docker run`. The command line
-//! is read with `service create`'s own flag table (`swarm::service`), the task container's
-//! spec decided with what a service cannot express on this engine (`swarm::limits`, after the
-//! engine's API version), and docker gets the user's words with hardrun's flags inserted before
-//! the image. `service update` and every other `service` command pass through.
+//! `hardrun service create|update …`: a Swarm service hardened like a `docker run`. The command
+//! line is read with the subcommand's own flag table (`swarm::service`, `swarm::update`), the
+//! task container's spec decided with what a service cannot express on this engine
+//! (`swarm::limits`, after the engine's API version), and docker gets the user's words with
+//! hardrun's flags inserted (before the image of `create`, before the service of `update`).
+//! An update is judged on the service as it will be: `docker service inspect` (this edge)
+//! gives the service as it is, the update is applied to it, and the hardened update is read
+//! back before it runs (`swarm::update::undelivered`). A `--rollback` is judged on the
+//! service's previous spec, and refused where that spec lacks what the profile adds, since a
+//! rollback takes no other flags. Every other `service` command passes through.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -15,7 +20,7 @@ use crate::host::{host_cpus, locate_docker};
 use crate::report::{Shown, command_line};
 use crate::rules::Context;
 use crate::swarm::limits::{StackLimits, parse_api, task_memory};
-use crate::swarm::service::{ServiceCommand, ServiceCreate, parse};
+use crate::swarm::service::{ServiceCommand, ServiceCreate, ServiceError, parse};
 
 /// `hardrun [options] [docker globals] service …`; `service_at` is the index of `service`.
 #[allow(clippy::disallowed_methods)] // the I/O edge: the working directory
@@ -27,17 +32,13 @@ pub fn run(
 ) -> Result<ExitCode, String> {
     let create = match parse(&argv, service_at) {
         Ok(ServiceCommand::Create(create)) => create,
+        Ok(ServiceCommand::Update(update)) => {
+            return super::service_update::run(options, &update, depth);
+        }
         Ok(ServiceCommand::PassThrough) => {
             return Ok(super::passthrough::run(options, &argv, depth));
         }
-        Err(error) => {
-            let _ = writeln!(
-                io::stderr(),
-                "hardrun: cannot read this service create command line with certainty: {error}\nhelp: {}",
-                error.help()
-            );
-            return Ok(ExitCode::from(EXIT_REFUSED));
-        }
+        Err(error) => return Ok(unreadable(&error)),
     };
     let docker = locate_docker().map_err(|e| e.to_string())?;
     let profile = super::profile(options)?;
@@ -46,14 +47,7 @@ pub fn run(
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let spec = match create.to_spec(&cwd, &super::host_variable) {
         Ok(spec) => spec,
-        Err(error) => {
-            let _ = writeln!(
-                io::stderr(),
-                "hardrun: cannot read this service create command line with certainty: {error}\nhelp: {}",
-                error.help()
-            );
-            return Ok(ExitCode::from(EXIT_REFUSED));
-        }
+        Err(error) => return Ok(unreadable(&error)),
     };
     let (api, api_note) = super::stack::api_version(&docker, create.docker_words());
     let limits = StackLimits {
@@ -80,11 +74,7 @@ pub fn run(
             },
             waivers: waivers.for_container(&spec.image),
             service_waiver: None,
-            notes: vec![
-                api_note
-                    .replace("a stack cannot", "a service cannot")
-                    .replace(", nor a tmpfs mode or owner", ", nor a tmpfs owner"),
-            ],
+            notes: vec![service_note(&api_note)],
         }],
         trust: Some(Trust {
             user_setting: super::user_content_trust(),
@@ -98,6 +88,23 @@ pub fn run(
         depth,
     };
     deliver::deliver(options, &decision, &handoff)
+}
+
+/// Says that the command line cannot be read with certainty: the refusal's status.
+pub(super) fn unreadable(error: &ServiceError) -> ExitCode {
+    let _ = writeln!(
+        io::stderr(),
+        "hardrun: cannot read this service command line with certainty: {error}\nhelp: {}",
+        error.help()
+    );
+    ExitCode::from(EXIT_REFUSED)
+}
+
+/// The note on what a service cannot express on this engine.
+pub(super) fn service_note(api_note: &str) -> String {
+    api_note
+        .replace("a stack cannot", "a service cannot")
+        .replace(", nor a tmpfs mode or owner", ", nor a tmpfs owner")
 }
 
 /// The handoff of `service create`: the user's words with hardrun's flags before the image.

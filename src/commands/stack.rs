@@ -11,7 +11,6 @@
 use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read as _, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -264,40 +263,24 @@ impl Handoff for Stack<'_> {
         let mut words: Vec<OsString> = self.deploy.docker_words().to_vec();
         words.extend(["stack", "config", "-c", "-"].map(OsString::from));
         let args: Vec<&OsStr> = words.iter().map(OsString::as_os_str).collect();
-        let output = exec::capture_with_input(&self.docker, &args, self.yaml()?.as_bytes())
-            .map_err(|e| format!("cannot run {}: {e}", self.docker.display()))?;
-        if output.status.success() {
-            return Ok(());
-        }
-        let changed: Vec<String> = decision
-            .containers
-            .iter()
-            .flat_map(|container| {
-                let name = container.service.as_deref().unwrap_or_default();
-                container
-                    .plan
-                    .changes
-                    .iter()
-                    .filter(|c| !c.edits.is_empty())
-                    .map(move |c| format!("{name}: {}", c.rule))
-            })
-            .collect();
-        Err(format!(
-            "docker stack config rejects the hardened stack: {}\nhelp: the rules that changed it were: {}; waive the one at fault with `--allow RULE` or an `x-hardrun` waiver on the service",
-            String::from_utf8_lossy(&output.stderr).trim(),
-            changed.join(", ")
-        ))
+        crate::inherited::validate(
+            &self.docker,
+            &args,
+            self.yaml()?.as_bytes(),
+            "docker stack config rejects the hardened stack",
+            &crate::inherited::changed_rules(decision),
+            "waive the one at fault with `--allow RULE` or an `x-hardrun` waiver on the service",
+        )
     }
 
     fn hand_off(&self, decision: &Decision) -> Result<ExitCode, String> {
-        let fd = crate::compose::resolve::model_fd(self.yaml()?.as_bytes())
-            .map_err(|e| format!("cannot hand the stack to docker: {e}"))?;
-        let file = OsString::from(format!("/dev/fd/{}", fd.as_raw_fd()));
-        let args = self.deploy.deploy_words(&file);
-        // The descriptor stays open (and inherited) through the exec.
-        let error = exec::exec(&self.docker, &args, self.depth, &decision.docker_env);
-        drop(fd);
-        let _ = writeln!(io::stderr(), "hardrun: {error}");
-        Ok(ExitCode::from(error.exit_code()))
+        crate::inherited::exec_docker_with_model(
+            &self.docker,
+            ("hardrun-stack", "docker"),
+            self.yaml()?.as_bytes(),
+            |file| self.deploy.deploy_words(file),
+            self.depth,
+            &decision.docker_env,
+        )
     }
 }

@@ -8,8 +8,7 @@
 //! this file starts compose and reads the working directory.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{self, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -250,16 +249,14 @@ pub fn validate(
     rest.push(project_directory.as_os_str().to_owned());
     rest.extend(["config", "--quiet"].map(OsString::from));
     let args = program.args(&rest);
-    let output = exec::capture_with_input(&program.path, &args, model)
-        .map_err(|e| format!("cannot run {}: {e}", program.path.display()))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    Err(format!(
-        "docker compose rejects the hardened model: {}\nhelp: the rules that changed it were: {}; waive the one at fault with `--allow RULE` or an `x-hardrun` waiver on the service",
-        String::from_utf8_lossy(&output.stderr).trim(),
-        changed.join(", ")
-    ))
+    crate::inherited::validate(
+        &program.path,
+        &args,
+        model,
+        "docker compose rejects the hardened model",
+        changed,
+        "waive the one at fault with `--allow RULE` or an `x-hardrun` waiver on the service",
+    )
 }
 
 /// The project directory compose would use: `--project-directory`, else the directory of the
@@ -304,34 +301,29 @@ pub fn hand_over(
     extra_env: &[(&str, &str)],
 ) -> Result<ExitCode, String> {
     let without_files = command.without_files().map_err(|e| e.to_string())?;
-    let fd =
-        model_fd(yaml.as_bytes()).map_err(|e| format!("cannot hand the model to compose: {e}"))?;
-    let mut args: Vec<OsString> = program.prefix.clone();
-    args.extend(without_files);
-    args.push("-f".into());
-    args.push(format!("/dev/fd/{}", fd.as_raw_fd()).into());
-    if command.project_directory().is_none() {
-        args.push("--project-directory".into());
-        args.push(project_directory.as_os_str().to_owned());
-    }
-    if command.project_name().is_none()
-        && let Some(name) = project_name
-    {
-        args.push("-p".into());
-        args.push(name.into());
-    }
-    args.extend(command.subcommand_words().iter().cloned());
-    // The descriptor stays open (and inherited) through the exec.
-    let error = exec::exec(&program.path, &args, depth, extra_env);
-    drop(fd);
-    let _ = writeln!(io::stderr(), "hardrun: {error}");
-    Ok(ExitCode::from(error.exit_code()))
-}
-
-/// The hardened model in memory, on a descriptor docker compose inherits (no `O_CLOEXEC`).
-pub fn model_fd(model: &[u8]) -> io::Result<OwnedFd> {
-    let fd = rustix::fs::memfd_create("hardrun-compose-model", rustix::fs::MemfdFlags::empty())?;
-    let mut file = std::fs::File::from(fd);
-    file.write_all(model)?;
-    Ok(file.into())
+    crate::inherited::exec_docker_with_model(
+        &program.path,
+        ("hardrun-compose-model", "compose"),
+        yaml.as_bytes(),
+        |file| {
+            let mut args: Vec<OsString> = program.prefix.clone();
+            args.extend(without_files);
+            args.push("-f".into());
+            args.push(file.to_owned());
+            if command.project_directory().is_none() {
+                args.push("--project-directory".into());
+                args.push(project_directory.as_os_str().to_owned());
+            }
+            if command.project_name().is_none()
+                && let Some(name) = project_name
+            {
+                args.push("-p".into());
+                args.push(name.into());
+            }
+            args.extend(command.subcommand_words().iter().cloned());
+            args
+        },
+        depth,
+        extra_env,
+    )
 }

@@ -191,6 +191,27 @@ impl Limits for StackLimits {
     }
 }
 
+/// The limits of `service update --rollback`: the service returns to its previous spec, and
+/// docker takes no other flag with a rollback, so nothing can be added. A change that would add
+/// or tighten a control is refused, with the way out named; what a service cannot express at
+/// all is said as for any service.
+pub struct RollbackLimits(pub StackLimits);
+
+impl Limits for RollbackLimits {
+    fn limit(&self, change: &mut Change) {
+        self.0.limit(change);
+        if change.edits.is_empty() {
+            return;
+        }
+        change.kind = ChangeKind::Refused;
+        change.edits.clear();
+        change.reason = format!(
+            "{}; the previous spec a rollback returns to lacks this, and `service update --rollback` takes no other flag to add it; help: update the service with hardrun instead (`hardrun service update --image IMAGE SERVICE` with the image to return to), or waive the rule with `--allow {}=REASON`",
+            change.reason, change.rule
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +338,28 @@ mod tests {
         assert_eq!(task_memory(Some(1 << 30), &production), Some(512 << 20));
         assert_eq!(task_memory(Some(1 << 20), &production), Some(1 << 20));
         assert_eq!(task_memory(None, &baseline), None);
+    }
+
+    #[test]
+    fn a_rollback_refuses_what_it_would_have_to_add() {
+        let rollback = RollbackLimits(WARN);
+        let mut pids = change("pids-limit", vec![Edit::PidsLimit(100)]);
+        rollback.limit(&mut pids);
+        assert_eq!(pids.kind, ChangeKind::Refused);
+        assert!(pids.edits.is_empty());
+        assert!(
+            pids.reason.contains("--allow pids-limit=REASON"),
+            "{}",
+            pids.reason
+        );
+        // What no service can express is warned as for any service, not refused.
+        let mut privileges = change("no-new-privileges", vec![Edit::NoNewPrivileges]);
+        rollback.limit(&mut privileges);
+        assert_eq!(privileges.kind, ChangeKind::Warned);
+        let mut kept = change("read-only-rootfs", Vec::new());
+        kept.kind = ChangeKind::Kept;
+        rollback.limit(&mut kept);
+        assert_eq!(kept.kind, ChangeKind::Kept);
     }
 
     #[test]

@@ -121,7 +121,9 @@ pub struct ServiceCreate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceCommand {
     Create(ServiceCreate),
-    /// Another subcommand (`update` included), `--help`, or no image: docker answers.
+    Update(crate::swarm::update::ServiceUpdate),
+    /// Another subcommand, `--help`, no image (create) or not one service (update): docker
+    /// answers.
     PassThrough,
 }
 
@@ -140,17 +142,24 @@ pub enum ServiceError {
     },
     #[error("--env-file {0:?}: hardrun does not read the variables of a service's env files")]
     EnvFile(String),
+    #[error("--rollback is given with {0}, which docker refuses")]
+    WithRollback(String),
 }
 
 impl ServiceError {
     /// The `help:` line.
     pub fn help(&self) -> &'static str {
         match self {
-            ServiceError::Lex(_) => "check the flag against `docker service create --help`",
+            ServiceError::Lex(_) => {
+                "check the flag against `docker service create --help` (or `update --help`)"
+            }
             ServiceError::NotUtf8(_) => "write the value in UTF-8",
             ServiceError::InvalidValue { .. } => "docker would reject this value too; correct it",
             ServiceError::EnvFile(_) => {
                 "pass the variables with `-e NAME=VALUE` (or a docker secret), so that hardrun can judge them"
+            }
+            ServiceError::WithRollback(_) => {
+                "roll back with `service update --rollback SERVICE` alone, then update it"
             }
         }
     }
@@ -167,18 +176,23 @@ pub fn service_word(argv: &[OsString]) -> Option<usize> {
 pub fn parse(argv: &[OsString], service_at: usize) -> Result<ServiceCommand, ServiceError> {
     let own = lex(argv, service_at + 1, SERVICE_FLAGS)?;
     let create_at = own.positional;
-    if own.occurrences.iter().any(Occurrence::is_help)
-        || own.terminator.is_some()
-        || argv.get(create_at).and_then(|w| w.to_str()) != Some("create")
-    {
+    if own.occurrences.iter().any(Occurrence::is_help) || own.terminator.is_some() {
         return Ok(ServiceCommand::PassThrough);
+    }
+    match argv.get(create_at).and_then(|w| w.to_str()) {
+        Some("create") => {}
+        Some("update") => {
+            return Ok(crate::swarm::update::parse(argv, service_at, create_at)?
+                .map_or(ServiceCommand::PassThrough, ServiceCommand::Update));
+        }
+        _ => return Ok(ServiceCommand::PassThrough),
     }
     let lexed = lex(argv, create_at + 1, SERVICE_CREATE_FLAGS)?;
     if lexed.occurrences.iter().any(Occurrence::is_help) || lexed.positional >= argv.len() {
         return Ok(ServiceCommand::PassThrough);
     }
     for occurrence in &lexed.occurrences {
-        check_value(occurrence)?;
+        check_value(occurrence, &READ)?;
         if occurrence.flag.long == "env-file" {
             return Err(ServiceError::EnvFile(
                 occurrence
@@ -197,15 +211,16 @@ pub fn parse(argv: &[OsString], service_at: usize) -> Result<ServiceCommand, Ser
     }))
 }
 
-/// The values hardrun reads with a type, checked as pflag would.
-fn check_value(occurrence: &Occurrence) -> Result<(), ServiceError> {
+/// The values hardrun reads with a type, checked as pflag would; `read` names the text flags
+/// whose values hardrun reads (which must then be UTF-8).
+pub(super) fn check_value(occurrence: &Occurrence, read: &[&str]) -> Result<(), ServiceError> {
     let Some(raw) = occurrence.text() else {
         return Ok(());
     };
     let name = occurrence.flag.long;
     let Some(value) = raw.to_str() else {
         return match occurrence.flag.kind {
-            Text if !READ.contains(&name) => Ok(()),
+            Text if !read.contains(&name) => Ok(()),
             _ => Err(ServiceError::NotUtf8(name.to_owned())),
         };
     };
@@ -578,7 +593,9 @@ mod tests {
     fn what_is_not_a_create_passes_through_and_doubt_is_refused() {
         for line in [
             "service ls",
-            "service update --read-only web",
+            "service update --help web",
+            "service update --read-only",
+            "service update --read-only a b",
             "service create --help",
             "service create --name x",
         ] {

@@ -207,17 +207,21 @@ impl Swarm {
 
     /// The running task containers with `label`, once there are `count` of them.
     fn tasks(&self, label: &str, count: usize, limit: Duration) -> Vec<String> {
+        self.tasks_with(&[label], count, limit)
+    }
+
+    /// The running task containers with every one of `labels`, once there are `count` of them.
+    fn tasks_with(&self, labels: &[&str], count: usize, limit: Duration) -> Vec<String> {
         let start = Instant::now();
         loop {
-            let out = self.engine.docker([
-                "ps",
-                "--filter",
-                &format!("label={label}"),
-                "--filter",
-                "status=running",
-                "--format",
-                "{{.Names}}",
-            ]);
+            let mut args = vec!["ps".to_owned()];
+            for label in labels {
+                args.extend(["--filter".to_owned(), format!("label={label}")]);
+            }
+            args.extend(
+                ["--filter", "status=running", "--format", "{{.Names}}"].map(str::to_owned),
+            );
+            let out = self.engine.docker(&args);
             let names: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
             if names.len() >= count {
                 return names;
@@ -350,6 +354,7 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
         );
     }
     service_create(engine, &swarm, &sandbox);
+    service_update(engine, &swarm, &sandbox);
     drop(swarm);
     let state = engine.docker_ok(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
     assert_eq!(state.trim(), "inactive", "the swarm is left");
@@ -402,4 +407,495 @@ fn service_create(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
         "production"
     );
     let _ = engine.docker(["service", "rm", &name]);
+}
+
+/// `hardrun service update` of a service created unhardened by docker itself: a refused update
+/// leaves it as it was; the hardening update gives its new task every control a service can
+/// express, and `hardrun verify` agrees.
+fn service_update(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
+    let name = format!("hr-swarm-upd-{}", std::process::id());
+    engine.docker_ok([
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        &name,
+        "--no-resolve-image",
+        IMAGE,
+        "sh",
+        "-c",
+        UNTIL_TERM,
+    ]);
+    let service_label = format!("com.docker.swarm.service.name={name}");
+    let first = swarm.tasks(&service_label, 1, Duration::from_secs(60));
+    let version = || {
+        engine.docker_ok([
+            "service",
+            "inspect",
+            "--format",
+            "{{.Version.Index}}",
+            &name,
+        ])
+    };
+    let before = version();
+    let refused = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--detach",
+        "--mount-add",
+        "type=bind,src=/var/run/docker.sock,dst=/var/run/docker.sock",
+        &name,
+    ]);
+    refused.assert_code(125);
+    assert!(refused.stderr.contains("no-docker-socket"), "{refused:?}");
+    assert_eq!(
+        version(),
+        before,
+        "a refused update leaves the service as it was"
+    );
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--detach",
+        "--no-resolve-image",
+        &name,
+    ]);
+    out.assert_code(0);
+    assert_ne!(version(), before, "the service was updated");
+    let tasks = swarm.tasks_with(
+        &[&service_label, "io.hardrun.profile=production"],
+        1,
+        Duration::from_secs(90),
+    );
+    let task = &tasks[0];
+    assert!(!first.contains(task), "a new task: {first:?} {task}");
+    let container = Container::named(engine, task);
+    let inside = probe_inside(engine, &container);
+    eprintln!("observed [service update {task}] inside: {inside:?}");
+    let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
+    assert!(
+        String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
+        "{}",
+        show(&root_write)
+    );
+    assert_eq!(inside["uid"], "1000");
+    assert_eq!(hex_mask(inside.get("CapEff")), 0, "CapEff");
+    assert_eq!(
+        hex_mask(inside.get("CapBnd")),
+        1 << 10,
+        "only NET_BIND_SERVICE"
+    );
+    // Swarm cannot express it, as --explain says.
+    assert_eq!(inside["NoNewPrivs"], "0");
+    assert_eq!(inside["pids"], "100");
+    assert_eq!(inside["memory"], "536870912");
+    assert_eq!(inside["tmp_write"], "ok");
+    let verified = sandbox.run(["--format", "json", "verify", task]);
+    let report = verified.json();
+    let failed: Vec<String> = report["containers"][0]["verdicts"]
+        .as_array()
+        .expect("verdicts")
+        .iter()
+        .filter(|v| v["verdict"] != "pass")
+        .map(|v| format!("{} {}", v["rule"], v["verdict"]))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "\"no-new-privileges\" \"fail\"",
+            "\"restart-policy\" \"fail\""
+        ],
+        "{task}: {verified:?}"
+    );
+    // Hardened once, the service needs nothing more: the update runs as typed.
+    let again = sandbox.run([
+        "--profile",
+        "production",
+        "--dry-run",
+        "service",
+        "update",
+        "--detach",
+        &name,
+    ]);
+    again.assert_code(0);
+    assert_eq!(
+        again.stdout.trim(),
+        format!("docker service update --detach {name}"),
+        "{again:?}"
+    );
+    let _ = engine.docker(["service", "rm", &name]);
+}
+
+/// A sandbox whose fake docker answers `service inspect` with `service` (a fixture of
+/// `tests/fixtures/swarm/`, as a list of one) or fails it, names the host network, and says API
+/// 1.41; every other call is recorded as the handoff.
+fn fake_swarm(service: Option<&str>) -> Sandbox {
+    let mut sandbox = Sandbox::new();
+    let inspect = match service {
+        Some(name) => {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/swarm")
+                .join(name);
+            format!("printf '['; cat '{}'; printf ']'; exit 0", path.display())
+        }
+        None => "echo 'Error: no such service: web' >&2; exit 1".to_owned(),
+    };
+    sandbox.env(
+        "FAKE_DOCKER_SCRIPT",
+        format!(
+            r#"case "$1 $2" in
+  "service inspect") {inspect};;
+  "network inspect") echo "fr9ku6c20p95ujcz3wg0rzaet host"; exit 0;;
+  "version --format") echo 1.41; exit 0;;
+esac"#
+        ),
+    );
+    sandbox
+}
+
+/// The words docker got, as strings.
+fn handed(out: &crate::support::Outcome) -> Vec<String> {
+    out.docker_words()
+}
+
+#[test]
+fn an_update_gets_the_hardening_the_service_lacks_before_the_service_name() {
+    let sandbox = fake_swarm(Some("plain.json"));
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--image",
+        "hardrun-test/busybox:1",
+        "-d",
+        "web",
+    ]);
+    out.assert_code(0);
+    let argv = handed(&out);
+    let user: Vec<String> = [
+        "service",
+        "update",
+        "--image",
+        "hardrun-test/busybox:1",
+        "-d",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    assert_eq!(argv[..5], user[..], "{out}");
+    assert_eq!(argv.last().map(String::as_str), Some("web"));
+    let line = argv.join(" ");
+    for flag in [
+        "--cap-drop ALL --cap-add NET_BIND_SERVICE",
+        "--user 1000:1000",
+        "--limit-memory 512m",
+        "--limit-pids 100",
+        "--read-only",
+        "--mount-add type=tmpfs,dst=/tmp,tmpfs-size=104857600,tmpfs-mode=1777",
+        "--log-driver json-file --log-opt max-size=10m --log-opt max-file=3",
+        "--container-label-add io.hardrun.profile=production",
+    ] {
+        assert!(line.contains(flag), "{flag:?} missing: {line}");
+    }
+    // The plain service restarts on any exit already (Swarm's default).
+    assert!(!line.contains("--restart-condition"), "{line}");
+}
+
+#[test]
+fn an_update_is_judged_on_the_service_it_leaves_and_refusals_run_nothing() {
+    // The probed service adds NET_ADMIN and is on the host network.
+    let sandbox = fake_swarm(Some("probed.json"));
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--image",
+        "hardrun-test/busybox:1",
+        "web",
+    ]);
+    out.assert_code(125);
+    assert!(out.stderr.contains("no-host-namespaces"), "{out}");
+    assert_ne!(
+        handed(&out)[..2],
+        ["service", "update"],
+        "the update never ran: {out}"
+    );
+    // The update's own flags: the socket, every capability.
+    let sandbox = fake_swarm(Some("plain.json"));
+    for flags in [
+        &["--mount-add", "type=bind,src=/var/run/docker.sock,dst=/s"][..],
+        &["--cap-add", "ALL"][..],
+    ] {
+        let mut args = vec!["--profile", "production", "service", "update"];
+        args.extend(flags);
+        args.push("web");
+        let out = sandbox.run(&args);
+        out.assert_code(125);
+        assert!(
+            out.stderr.contains(flags[1]),
+            "the refusal names {flags:?}: {out}"
+        );
+        assert!(out.stderr.contains("help:"), "{out}");
+        assert_ne!(handed(&out)[..2], ["service", "update"], "{out}");
+    }
+    // A service hardrun cannot inspect is not judged, and not updated.
+    let sandbox = fake_swarm(None);
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--read-only",
+        "web",
+    ]);
+    out.assert_code(125);
+    assert!(
+        out.stderr.contains("cannot inspect the service \"web\""),
+        "{out}"
+    );
+    assert!(out.stderr.contains("no such service"), "{out}");
+}
+
+#[test]
+fn a_rollback_is_judged_on_the_previous_spec_and_passes_only_as_typed() {
+    // The previous spec of the updated service has no limits: a rollback cannot add them.
+    let sandbox = fake_swarm(Some("updated.json"));
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--rollback",
+        "web",
+    ]);
+    out.assert_code(125);
+    assert!(
+        out.stderr.contains("a rollback returns to lacks this"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("--allow pids-limit=REASON"), "{out}");
+    // Waived, it runs as typed.
+    let mut args: Vec<String> = Vec::new();
+    for rule in [
+        "cpu-limit",
+        "drop-capabilities",
+        "healthcheck",
+        "log-rotation",
+        "memory-limit",
+        "non-root-user",
+        "pids-limit",
+        "read-only-rootfs",
+        "no-dangerous-capabilities",
+        "no-host-namespaces",
+    ] {
+        args.extend([
+            "--allow".to_owned(),
+            format!("{rule}=rolling back an incident"),
+        ]);
+    }
+    args.extend(
+        [
+            "--profile",
+            "production",
+            "service",
+            "update",
+            "--rollback",
+            "-d",
+            "web",
+        ]
+        .map(str::to_owned),
+    );
+    let out = sandbox.run(&args);
+    out.assert_code(0);
+    assert_eq!(
+        handed(&out),
+        ["service", "update", "--rollback", "-d", "web"],
+        "{out}"
+    );
+    // docker refuses --rollback with other flags; so does hardrun, before asking anything.
+    let out = sandbox.run(["service", "update", "--rollback", "--read-only", "web"]);
+    out.assert_code(125);
+    assert!(
+        out.stderr.contains("--rollback is given with --read-only"),
+        "{out}"
+    );
+    out.assert_docker_not_run();
+}
+
+#[test]
+fn the_dry_run_shows_the_hardened_update_and_other_service_commands_pass_through() {
+    let sandbox = fake_swarm(Some("plain.json"));
+    let out = sandbox.run([
+        "--profile",
+        "baseline",
+        "--dry-run",
+        "--format",
+        "json",
+        "service",
+        "update",
+        "--env-add",
+        "API_TOKEN=hunter2",
+        "web",
+    ]);
+    out.assert_code(0);
+    let report = out.json();
+    let command: Vec<String> = report["command"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a command: {report:#}"))
+        .iter()
+        .map(|w| w.as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        !out.stdout.contains("hunter2"),
+        "the secret is masked: {out}"
+    );
+    assert_eq!(
+        command.last().map(String::as_str),
+        Some("web"),
+        "{command:?}"
+    );
+    assert!(
+        command.iter().any(|w| w == "--container-label-add"),
+        "the provenance labels: {command:?}"
+    );
+    assert!(command.iter().any(|w| w == "--env-add"), "{command:?}");
+    for line in [
+        &["service", "update", "--help"][..],
+        &["service", "ls"][..],
+        &["service", "update", "one", "two"][..],
+    ] {
+        let out = sandbox.run(line);
+        out.assert_code(0);
+        assert_eq!(handed(&out), line, "{out}");
+    }
+}
+
+/// The long flags of a `--help` text: each option line's `--name`.
+fn help_flags(help: &str) -> std::collections::BTreeSet<String> {
+    help.lines()
+        // An option's line is indented a little; its description's continuation lines a lot.
+        .filter(|line| line.len() - line.trim_start().len() < 8)
+        .map(str::trim_start)
+        .filter(|line| line.starts_with('-'))
+        .filter_map(|line| {
+            line.split_whitespace()
+                .find_map(|word| word.strip_prefix("--"))
+                .map(|name| name.trim_end_matches(',').to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_service_flag_tables_are_the_docker_clis() {
+    let Some(engine) = engine() else { return };
+    // Hidden by the CLI below their API version (1.44 and 1.46), on this engine's 1.41; and
+    // `--help`, which docker's help does not list.
+    let hidden = ["health-start-interval", "oom-score-adj", "help"];
+    for (command, table) in [
+        ("create", hardrun::swarm::service::SERVICE_CREATE_FLAGS),
+        ("update", hardrun::swarm::update::SERVICE_UPDATE_FLAGS),
+    ] {
+        let help = engine.docker_ok(["service", command, "--help"]);
+        let docker = help_flags(&help);
+        let ours: std::collections::BTreeSet<String> =
+            table.iter().map(|f| f.long.to_owned()).collect();
+        let missing: Vec<&String> = docker.difference(&ours).collect();
+        assert!(
+            missing.is_empty(),
+            "service {command}: not in hardrun's table: {missing:?}"
+        );
+        let extra: Vec<&String> = ours
+            .difference(&docker)
+            .filter(|f| !hidden.contains(&f.as_str()))
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "service {command}: not in docker's help: {extra:?}"
+        );
+        for flag in table
+            .iter()
+            .filter(|f| f.short.is_some() && f.long != "help")
+        {
+            let letter = flag.short.expect("a letter");
+            assert!(
+                help.contains(&format!("-{letter}, --{}", flag.long)),
+                "service {command}: -{letter} is not --{}",
+                flag.long
+            );
+        }
+    }
+}
+
+#[test]
+fn explain_names_what_the_update_cannot_express_and_strict_refuses_it() {
+    let sandbox = fake_swarm(Some("plain.json"));
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "--explain",
+        "--dry-run",
+        "service",
+        "update",
+        "web",
+    ]);
+    out.assert_code(0);
+    for said in [
+        "the service \"web\" as the update leaves it",
+        "Swarm on engine API 1.41",
+        "a Swarm service cannot be given no-new-privileges",
+        "kept      restart-policy",
+    ] {
+        assert!(out.stderr.contains(said), "--explain lacks {said:?}: {out}");
+    }
+    assert!(
+        out.stdout
+            .starts_with("docker service update --limit-cpu 1.0"),
+        "{out}"
+    );
+    let strict = sandbox.run(["--profile", "strict", "service", "update", "web"]);
+    strict.assert_code(125);
+    assert!(
+        strict.stderr.contains("inexpressible: deny")
+            && strict.stderr.contains("--allow no-new-privileges=REASON"),
+        "{strict}"
+    );
+    assert_ne!(handed(&strict)[..2], ["service", "update"], "{strict}");
+}
+
+#[test]
+fn an_update_rewrites_hardruns_record_of_an_earlier_hardening() {
+    // Hardened with baseline and a waiver before; production now, without it.
+    let sandbox = fake_swarm(Some("recorded.json"));
+    let out = sandbox.run(["--profile", "production", "service", "update", "web"]);
+    out.assert_code(0);
+    let line = handed(&out).join(" ");
+    assert!(
+        line.contains("--container-label-rm io.hardrun.waived"),
+        "{line}"
+    );
+    assert!(
+        line.contains("--container-label-add io.hardrun.profile=production"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("io.hardrun.version"),
+        "the record it has already is not written again: {line}"
+    );
+    // A label under io.hardrun. typed by the user is still refused.
+    let out = sandbox.run([
+        "--profile",
+        "production",
+        "service",
+        "update",
+        "--container-label-add",
+        "io.hardrun.profile=mine",
+        "web",
+    ]);
+    out.assert_code(125);
+    assert!(out.stderr.contains("io.hardrun.profile=mine"), "{out}");
 }

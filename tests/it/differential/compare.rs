@@ -5,9 +5,12 @@
 use serde_json::{Map, Value};
 
 /// Lists docker itself sends in no fixed order: the CLI collects them from a Go map
-/// (`copts.volumes.GetMap()` for binds, `UlimitOpt`'s map for ulimits). The suite checks that
-/// docker varies nowhere else by running each corpus line twice.
-pub const UNORDERED: [&str; 2] = ["HostConfig.Binds", "HostConfig.Ulimits"];
+/// (`copts.volumes.GetMap()` for binds, `UlimitOpt`'s map for ulimits), and the docker CLI 28
+/// sends the `-e` variables of one line in no fixed order either (seen: two runs of
+/// `create -e HARDRUN_DIFF_HOST -e HR_DIFF_UNSET --env-file app.env IMAGE` gave the two `-e`
+/// values swapped). The suite checks that docker varies nowhere else by running each corpus line
+/// twice.
+pub const UNORDERED: [&str; 3] = ["HostConfig.Binds", "HostConfig.Ulimits", "Env"];
 
 /// hardrun's own labels.
 pub const PROVENANCE: &str = "io.hardrun.";
