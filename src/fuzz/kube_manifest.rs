@@ -199,7 +199,8 @@ fn may_be_typed(text: &str) -> bool {
                 .strip_prefix('.')
                 .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit() || "iInN".contains(c)))
     };
-    !text.contains('\n') && (WORDS.contains(&text) || number(unsigned))
+    // No YAML 1.1 type's form ends with a colon (`1:30` does not).
+    !text.contains('\n') && !text.ends_with(':') && (WORDS.contains(&text) || number(unsigned))
 }
 
 /// The keys on the way to what hardrun writes: their values are compared field by field.

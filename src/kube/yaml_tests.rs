@@ -221,3 +221,22 @@ fn an_empty_key_is_written_as_null() {
     let root = Node::new(Value::Map(vec![(key, Node::text("v"))]));
     assert_eq!(write_document(&root), "---\nnull: v\n");
 }
+
+/// Found by the `kube_manifest` fuzz target: a plain key may end with colons (`{064:: x}` in a
+/// flow mapping), and is written plain again, its own `:` after them, so that a key YAML 1.1
+/// might type keeps its style.
+#[test]
+fn a_plain_key_that_ends_with_a_colon_stays_plain() {
+    let root = parse("labels: {064:: x, 1e3:::: y}\n").unwrap();
+    let written = write_document(&root);
+    assert_eq!(written, "---\nlabels:\n  064:: x\n  1e3:::: y\n");
+    let again = parse(&written).unwrap();
+    let Value::Map(labels) = &again.get("labels").unwrap().value else {
+        panic!("{written}");
+    };
+    let keys: Vec<(&str, bool)> = labels
+        .iter()
+        .map(|(k, _)| (k.text.as_str(), k.plain))
+        .collect();
+    assert_eq!(keys, [("064:", true), ("1e3:::", true)]);
+}

@@ -48,7 +48,7 @@ fn write_map(out: &mut String, entries: &[(Key, Node)], indent: usize, first_inl
         }
         let written = match key.text.as_str() {
             "" if key.plain => "null".to_owned(),
-            text if key.plain && plain_writable(text) => text.to_owned(),
+            text if key.plain && plain_writable(text, Role::Key) => text.to_owned(),
             text => quoted(text),
         };
         // YAML limits an implicit key to 1024 characters; a longer one is written explicit.
@@ -112,7 +112,7 @@ fn inline(node: &Node) -> String {
         Value::Map(_) => "{}".into(),
         Value::Seq(_) => "[]".into(),
         Value::Scalar { text, plain: true } if text.is_empty() => "null".into(),
-        Value::Scalar { text, plain: true } if plain_writable(text) => text.clone(),
+        Value::Scalar { text, plain: true } if plain_writable(text, Role::Value) => text.clone(),
         Value::Scalar { text, .. } => quoted(text),
     }
 }
@@ -120,11 +120,20 @@ fn inline(node: &Node) -> String {
 /// The longest implicit key hardrun writes, below YAML's limit of 1024 characters.
 const MAX_IMPLICIT_KEY: usize = 1000;
 
+/// Where a scalar is written: as a key, followed by its `:`, or as a value, followed by the end
+/// of its line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Key,
+    Value,
+}
+
 /// Whether a scalar read plain (anywhere: a flow collection allows what a block does not) may
-/// be written plain after `key: ` or `- `, and read back as the same text: one printable line
-/// that starts with no indicator, holds no `: ` or ` #`, and is no document marker. The others
-/// are quoted; YAML types none of them, so kubectl reads the same text either way.
-fn plain_writable(text: &str) -> bool {
+/// be written plain after `key: ` or `- `, or as a key, and read back as the same text: one
+/// printable line that starts with no indicator, holds no `: ` or ` #`, is no document marker,
+/// and, as a value, does not end with `:` (a key's own `:` follows it, so a key may). The
+/// others are quoted; YAML types none of them, so kubectl reads the same text either way.
+fn plain_writable(text: &str, role: Role) -> bool {
     let mut chars = text.chars();
     let Some(first) = chars.next() else {
         return false;
@@ -137,7 +146,8 @@ fn plain_writable(text: &str) -> bool {
         _ => false,
     };
     !indicator
-        && !text.ends_with([' ', '\t', ':'])
+        && !text.ends_with([' ', '\t'])
+        && (role == Role::Key || !text.ends_with(':'))
         && !text.contains(": ")
         && !text.contains(":\t")
         && !text.contains(" #")
