@@ -2,7 +2,12 @@
 //! as functions of arbitrary bytes. `fuzz/` drives them with AFL++ (`cargo afl`, coverage-guided
 //! on the stable toolchain); the regression tests replay every input a fuzzer ever found
 //! (`fuzz/regressions/TARGET/*`) through the same functions. None of them may panic, hang or
-//! allocate without bound, whatever the bytes. Pure.
+//! allocate without bound, whatever the bytes; a target that checks properties of what it
+//! produced (`kube_manifest`) panics when one fails. Pure.
+
+mod kube_manifest;
+
+pub use kube_manifest::kube_manifest;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -20,10 +25,11 @@ use crate::waivers::{self, Applied};
 pub type Target = fn(&[u8]);
 
 /// The targets, by name.
-pub const TARGETS: [(&str, Target); 3] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("docker_argv", docker_argv),
     ("compose_model", compose_model),
     ("profile", profile_text),
+    ("kube_manifest", kube_manifest),
 ];
 
 /// The built-in profiles, loaded once per process.

@@ -44,6 +44,7 @@ pub mod swarm;
 pub mod symptoms;
 pub mod verify;
 pub mod waivers;
+pub mod yaml_tree;
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};

@@ -21,6 +21,7 @@ use crate::spec::Edit;
 
 use super::limits::{Default, numeric_user};
 use super::manifest::{Container, PROBES, Workload};
+use super::quantity::{self, bytes_quantity, cpu_quantity};
 use super::yaml::{Node, Value};
 
 /// The root of one workload in its document: the document's root, or the `List` item.
@@ -175,7 +176,7 @@ fn container_edit(entry: &mut Node, edit: &Edit) {
                     "memory",
                     bytes_quantity(bytes),
                     bytes,
-                    super::manifest::quantity_bytes,
+                    quantity::quantity_bytes,
                 );
             }
         }
@@ -186,7 +187,7 @@ fn container_edit(entry: &mut Node, edit: &Edit) {
                     "cpu",
                     cpu_quantity(nano),
                     nano,
-                    super::manifest::quantity_nano,
+                    quantity::quantity_nano,
                 );
             }
         }
@@ -255,26 +256,6 @@ fn limit(entry: &mut Node, key: &str, quantity: String, value: i64, read: fn(&st
         && let Some(requests) = resources.child("requests")
     {
         requests.set(key, Node::text(&quantity));
-    }
-}
-
-/// Bytes as a Kubernetes quantity: `512Mi`, `1Gi`, or a plain number of bytes.
-pub fn bytes_quantity(bytes: i64) -> String {
-    for (unit, suffix) in [(1i64 << 30, "Gi"), (1 << 20, "Mi"), (1 << 10, "Ki")] {
-        if bytes % unit == 0 && bytes != 0 {
-            return format!("{}{suffix}", bytes / unit);
-        }
-    }
-    bytes.to_string()
-}
-
-/// Billionths of a CPU as a Kubernetes quantity: `1`, `500m` (rounded up to a millicore).
-pub fn cpu_quantity(nano: i64) -> String {
-    let milli = (nano + 999_999) / 1_000_000;
-    if milli % 1000 == 0 {
-        (milli / 1000).to_string()
-    } else {
-        format!("{milli}m")
     }
 }
 
@@ -377,16 +358,6 @@ pub fn volume_name(container: &str, target: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities_are_written_in_kubernetes_units() {
-        assert_eq!(bytes_quantity(512 << 20), "512Mi");
-        assert_eq!(bytes_quantity(1 << 30), "1Gi");
-        assert_eq!(bytes_quantity(1000), "1000");
-        assert_eq!(cpu_quantity(1_000_000_000), "1");
-        assert_eq!(cpu_quantity(1_500_000_000), "1500m");
-        assert_eq!(cpu_quantity(1), "1m");
-    }
 
     #[test]
     fn volume_names_are_dns_labels() {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::spec::MountKind;
 
 const DEPLOYMENT: &str = r#"# a web app
 apiVersion: apps/v1
@@ -248,18 +249,4 @@ fn what_kubernetes_would_read_differently_is_refused_with_its_place() {
     }
     let error = read("kind: [", "bad.yaml").unwrap_err();
     assert!(error.to_string().starts_with("bad.yaml:"), "{error}");
-}
-
-#[test]
-fn quantities_are_read_as_kubernetes_reads_them() {
-    assert_eq!(quantity_bytes("512Mi"), Some(512 << 20));
-    assert_eq!(quantity_bytes("1G"), Some(1_000_000_000));
-    assert_eq!(quantity_bytes("1.5Gi"), Some(3 << 29));
-    assert_eq!(quantity_bytes("1024"), Some(1024));
-    assert_eq!(quantity_bytes("1e3"), Some(1000));
-    assert_eq!(quantity_nano("500m"), Some(500_000_000));
-    assert_eq!(quantity_nano("2"), Some(2_000_000_000));
-    assert_eq!(quantity_nano("0.25"), Some(250_000_000));
-    assert_eq!(quantity_bytes("lots"), None);
-    assert_eq!(quantity_bytes("-1Mi"), None);
 }

@@ -30,8 +30,15 @@ pub struct Hardened {
     pub changed: usize,
 }
 
-/// Applies every container's edits to a copy of its document and writes the stream.
-pub fn harden(manifest: &Manifest, edits: &[ContainerEdits]) -> Hardened {
+/// Every document's tree with the containers' edits applied, and whether each was changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edited {
+    pub roots: Vec<Option<Node>>,
+    pub changed: Vec<bool>,
+}
+
+/// Applies every container's edits to a copy of its document.
+pub fn edit(manifest: &Manifest, edits: &[ContainerEdits]) -> Edited {
     let mut roots: Vec<Option<Node>> = manifest.documents.iter().map(|d| d.root.clone()).collect();
     let mut changed = vec![false; roots.len()];
     for wanted in edits {
@@ -47,6 +54,12 @@ pub fn harden(manifest: &Manifest, edits: &[ContainerEdits]) -> Hardened {
             changed[workload.document] = true;
         }
     }
+    Edited { roots, changed }
+}
+
+/// Applies every container's edits to a copy of its document and writes the stream.
+pub fn harden(manifest: &Manifest, edits: &[ContainerEdits]) -> Hardened {
+    let Edited { roots, changed } = edit(manifest, edits);
     let text = write(manifest, &roots, &changed);
     let mut masked = changed.clone();
     let mut shown_roots = roots.clone();

@@ -147,3 +147,96 @@ fn nodes_are_set_in_place_or_appended() {
     );
     assert!(root.child("a").is_none());
 }
+
+/// `text` read, written and read again: the written text, after checking that the second
+/// reading says what the first did, as kubectl types it.
+fn round_trip(text: &str) -> String {
+    let root = parse(text).unwrap();
+    let written = write_document(&root);
+    let again = parse(&written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+    assert_eq!(to_json(&again), to_json(&root), "{written}");
+    written
+}
+
+/// Found by the `kube_manifest` fuzz target: a plain scalar over two lines reads as text with a
+/// line break, and is written back quoted.
+#[test]
+fn a_plain_scalar_over_lines_is_written_quoted() {
+    let root = parse("apiVersion: apps/v1\n\n  matchLaaSet\n").unwrap();
+    let written = write_document(&root);
+    assert_eq!(written, "---\napiVersion: \"apps/v1\\nmatchLaaSet\"\n");
+    let again = parse(&written).unwrap();
+    assert_eq!(
+        again.get("apiVersion").unwrap().scalar(),
+        Some("apps/v1\nmatchLaaSet")
+    );
+}
+
+/// Found by the `kube_manifest` fuzz target: characters YAML does not allow unescaped (DEL, C1
+/// controls, U+FFFF) made the written document unreadable; the line breaks of YAML 1.1 and the
+/// byte order mark would be read otherwise by kubectl. All are escaped.
+#[test]
+fn characters_yaml_does_not_print_are_escaped() {
+    let written = round_trip(
+        "a: \"x\\x7fy\"\nb: \"\\x9b\"\nc: \"\\uFFFF\"\nd: \"\\x85\\u2028\\u2029\\uFEFF\"\ne: \"\\0\\e\\t\\r\\\\\\\"\"\nf: \"é😀\\xA0\"\n",
+    );
+    assert_eq!(
+        written,
+        "---\na: \"x\\x7Fy\"\nb: \"\\x9B\"\nc: \"\\uFFFF\"\nd: \"\\x85\\u2028\\u2029\\uFEFF\"\ne: \"\\x00\\x1B\\t\\r\\\\\\\"\"\nf: \"é😀\u{a0}\"\n"
+    );
+}
+
+/// Found by the `kube_manifest` fuzz target: a flow collection allows plain scalars a block
+/// does not (`?`), and a flow key may look like a document marker at the start of a
+/// line. They are written quoted, which YAML types alike: as text.
+#[test]
+fn plain_scalars_of_flow_collections_are_quoted_where_a_block_needs_it() {
+    let written = round_trip("a: [?, :x, 'a', a b, a:b]\n");
+    assert_eq!(
+        written,
+        "---\na:\n  - \"?\"\n  - :x\n  - \"a\"\n  - a b\n  - a:b\n"
+    );
+    let flow_key = round_trip("k: {--- x: 1, ... y: 2}\n");
+    assert_eq!(flow_key, "---\nk:\n  \"--- x\": 1\n  \"... y\": 2\n");
+}
+
+/// Found by the `kube_manifest` fuzz target: YAML limits an implicit key to 1024 characters,
+/// so a longer one (written explicit, `? KEY`) is written explicit again.
+#[test]
+fn a_key_over_a_thousand_characters_is_written_explicit() {
+    let key = "k".repeat(1100);
+    let written = round_trip(&format!("a:\n  ? {key}\n  : v\n"));
+    assert_eq!(written, format!("---\na:\n  ? {key}\n  : v\n"));
+    let nested = round_trip(&format!("- ? {key}\n  : {{b: c}}\n"));
+    assert_eq!(nested, format!("---\n- ? {key}\n  :\n    b: c\n"));
+}
+
+/// An empty plain key is YAML's null, and is written as `null`.
+#[test]
+fn an_empty_key_is_written_as_null() {
+    let key = Key {
+        plain: true,
+        ..Key::new("")
+    };
+    let root = Node::new(Value::Map(vec![(key, Node::text("v"))]));
+    assert_eq!(write_document(&root), "---\nnull: v\n");
+}
+
+/// Found by the `kube_manifest` fuzz target: a plain key may end with colons (`{064:: x}` in a
+/// flow mapping), and is written plain again, its own `:` after them, so that a key YAML 1.1
+/// might type keeps its style.
+#[test]
+fn a_plain_key_that_ends_with_a_colon_stays_plain() {
+    let root = parse("labels: {064:: x, 1e3:::: y}\n").unwrap();
+    let written = write_document(&root);
+    assert_eq!(written, "---\nlabels:\n  064:: x\n  1e3:::: y\n");
+    let again = parse(&written).unwrap();
+    let Value::Map(labels) = &again.get("labels").unwrap().value else {
+        panic!("{written}");
+    };
+    let keys: Vec<(&str, bool)> = labels
+        .iter()
+        .map(|(k, _)| (k.text.as_str(), k.plain))
+        .collect();
+    assert_eq!(keys, [("064:", true), ("1e3:::", true)]);
+}

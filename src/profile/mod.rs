@@ -132,8 +132,10 @@ impl ProfileError {
     fn yaml(file: &str, error: &raw::Error) -> Self {
         use raw::ErrorKind as Kind;
         let message = match &error.kind {
-            Kind::Syntax(_) | Kind::DuplicateKey { .. } => format!("invalid YAML: {}", error.kind),
-            _ => error.kind.to_string(),
+            Kind::Syntax(_) | Kind::DuplicateKey { .. } => {
+                format!("invalid YAML: {}", error.message())
+            }
+            _ => error.message(),
         };
         let help = match &error.kind {
             Kind::Syntax(_) => "profiles are YAML mappings; see `hardrun profiles show baseline`",

@@ -71,7 +71,9 @@ const SHAPE_HELP: &str = "write `waivers:` followed by items such as `- {rule: n
 fn yaml_error(file: &str, error: &raw::Error) -> ProfileError {
     use raw::ErrorKind as Kind;
     let message = match &error.kind {
-        Kind::Syntax(_) | Kind::DuplicateKey { .. } => format!("invalid YAML: {}", error.kind),
+        Kind::Syntax(_) | Kind::DuplicateKey { .. } => {
+            format!("invalid YAML: {}", error.message())
+        }
         Kind::Tag => "tags are not supported in the project file".into(),
         Kind::MultipleDocuments => {
             "the project file is one YAML document, but a second one starts here".into()
@@ -80,7 +82,7 @@ fn yaml_error(file: &str, error: &raw::Error) -> ProfileError {
             "the project file expands to more than {} values through aliases",
             raw::MAX_NODES
         ),
-        _ => error.kind.to_string(),
+        _ => error.message(),
     };
     let help = match &error.kind {
         Kind::DuplicateKey { .. } => "a key may appear once in a mapping; remove one of them",
