@@ -98,7 +98,7 @@ pub fn run(options: &Cli, words: &[OsString], depth: u32) -> Result<ExitCode, St
         let manifest = &manifests[m];
         let workload = &manifest.1.workloads[w];
         let container = &workload.containers[c];
-        let (pod, entry) = nodes(manifest, w, c);
+        let (pod, entry) = manifest.1.pod_and_entry(w, c);
         let defaults = limits::defaults(
             &profile,
             &decided.plan,
@@ -138,33 +138,6 @@ pub fn run(options: &Cli, words: &[OsString], depth: u32) -> Result<ExitCode, St
         depth,
     };
     deliver::deliver(options, &decision, &handoff)
-}
-
-/// The pod spec and the container's entry of one workload's container.
-fn nodes(manifest: &(String, Manifest), w: usize, c: usize) -> (Option<&Node>, Option<&Node>) {
-    let (_, manifest) = manifest;
-    let workload = &manifest.workloads[w];
-    let container = &workload.containers[c];
-    let mut node = manifest.documents[workload.document].root.as_ref();
-    if let Some(item) = workload.item {
-        node = node
-            .and_then(|n| n.get("items"))
-            .and_then(Node::items)
-            .and_then(|items| items.get(item));
-    }
-    for step in workload.pod_path {
-        node = node.and_then(|n| n.get(step));
-    }
-    let list = if container.init {
-        "initContainers"
-    } else {
-        "containers"
-    };
-    let entry = node
-        .and_then(|n| n.get(list))
-        .and_then(Node::items)
-        .and_then(|items| items.get(container.index));
-    (node, entry)
 }
 
 /// Streams joined, each starting a document of its own.
