@@ -293,12 +293,7 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
         let container = Container::named(engine, task);
         let inside = probe_inside(engine, &container);
         eprintln!("observed [swarm {task}] inside: {inside:?}");
-        let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
-        assert!(
-            String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
-            "{task}: {}",
-            show(&root_write)
-        );
+        assert_root_read_only(engine, task);
         assert_eq!(inside["uid"], "1000", "{task}");
         assert_eq!(inside["gid"], "1000", "{task}");
         assert_eq!(hex_mask(inside.get("CapEff")), 0, "{task}: CapEff");
@@ -332,26 +327,7 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
             "production"
         );
 
-        // verify: every rule passes but the two Swarm does not give a container.
-        let verified = sandbox.run(["--format", "json", "verify", task]);
-        let report = verified.json();
-        let failed: Vec<String> = report["containers"][0]["verdicts"]
-            .as_array()
-            .expect("verdicts")
-            .iter()
-            .filter(|v| v["verdict"] != "pass")
-            .map(|v| format!("{} {}", v["rule"], v["verdict"]))
-            .collect();
-        // no-new-privileges: not expressible; restart-policy: Swarm restarts the task, the
-        // container itself has no policy.
-        assert_eq!(
-            failed,
-            [
-                "\"no-new-privileges\" \"fail\"",
-                "\"restart-policy\" \"fail\""
-            ],
-            "{task}: {verified:?}"
-        );
+        verified_as_a_task(&sandbox, task);
     }
     service_create(engine, &swarm, &sandbox);
     service_update(engine, &swarm, &sandbox);
@@ -359,6 +335,38 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
     drop(swarm);
     let state = engine.docker_ok(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
     assert_eq!(state.trim(), "inactive", "the swarm is left");
+}
+
+/// A write to `/` as root inside the task fails: its root filesystem is read-only.
+fn assert_root_read_only(engine: &Engine, task: &str) {
+    let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
+    assert!(
+        String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
+        "{task}: {}",
+        show(&root_write)
+    );
+}
+
+/// `hardrun verify` on a task: every rule passes but the two Swarm does not give a task
+/// container (no-new-privileges cannot be expressed; Swarm restarts the task, the container
+/// itself has no restart policy).
+fn verified_as_a_task(sandbox: &Sandbox, task: &str) {
+    let verified = sandbox.run(["--format", "json", "verify", task]);
+    let failed: Vec<String> = verified.json()["containers"][0]["verdicts"]
+        .as_array()
+        .expect("verdicts")
+        .iter()
+        .filter(|v| v["verdict"] != "pass")
+        .map(|v| format!("{} {}", v["rule"], v["verdict"]))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "\"no-new-privileges\" \"fail\"",
+            "\"restart-policy\" \"fail\""
+        ],
+        "{task}: {verified:?}"
+    );
 }
 
 /// A stack of lab servers on the same swarm under production: redis and postgres (its password
@@ -436,25 +444,8 @@ secrets:
         assert_eq!(inside["uid"], "999", "{task}: the image's own account");
         assert_eq!(hex_mask(inside.get("CapEff")), 0, "{task}: CapEff");
         assert_eq!(inside["pids"], "100", "{task}");
-        let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
-        assert!(
-            String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
-            "{task}: {}",
-            show(&root_write)
-        );
-        let verified = sandbox.run(["--format", "json", "verify", task]);
-        let failed: Vec<String> = verified.json()["containers"][0]["verdicts"]
-            .as_array()
-            .expect("verdicts")
-            .iter()
-            .filter(|v| v["verdict"] != "pass")
-            .map(|v| v["rule"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        assert_eq!(
-            failed,
-            ["no-new-privileges", "restart-policy"],
-            "{task}: {verified:?}"
-        );
+        assert_root_read_only(engine, task);
+        verified_as_a_task(&sandbox, task);
     }
     let _ = engine.docker(["stack", "rm", &stack]);
 
@@ -514,12 +505,7 @@ fn service_create(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
     let container = Container::named(engine, task);
     let inside = probe_inside(engine, &container);
     eprintln!("observed [service {task}] inside: {inside:?}");
-    let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
-    assert!(
-        String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
-        "{}",
-        show(&root_write)
-    );
+    assert_root_read_only(engine, task);
     assert_eq!(inside["uid"], "1000");
     assert_eq!(hex_mask(inside.get("CapEff")), 0);
     assert_eq!(inside["NoNewPrivs"], "0");
@@ -602,12 +588,7 @@ fn service_update(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
     let container = Container::named(engine, task);
     let inside = probe_inside(engine, &container);
     eprintln!("observed [service update {task}] inside: {inside:?}");
-    let root_write = engine.docker(["exec", "-u", "0", task, "touch", "/hardrun-x"]);
-    assert!(
-        String::from_utf8_lossy(&root_write.stderr).contains("Read-only file system"),
-        "{}",
-        show(&root_write)
-    );
+    assert_root_read_only(engine, task);
     assert_eq!(inside["uid"], "1000");
     assert_eq!(hex_mask(inside.get("CapEff")), 0, "CapEff");
     assert_eq!(
@@ -620,23 +601,7 @@ fn service_update(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
     assert_eq!(inside["pids"], "100");
     assert_eq!(inside["memory"], "536870912");
     assert_eq!(inside["tmp_write"], "ok");
-    let verified = sandbox.run(["--format", "json", "verify", task]);
-    let report = verified.json();
-    let failed: Vec<String> = report["containers"][0]["verdicts"]
-        .as_array()
-        .expect("verdicts")
-        .iter()
-        .filter(|v| v["verdict"] != "pass")
-        .map(|v| format!("{} {}", v["rule"], v["verdict"]))
-        .collect();
-    assert_eq!(
-        failed,
-        [
-            "\"no-new-privileges\" \"fail\"",
-            "\"restart-policy\" \"fail\""
-        ],
-        "{task}: {verified:?}"
-    );
+    verified_as_a_task(sandbox, task);
     // Hardened once, the service needs nothing more: the update runs as typed.
     let again = sandbox.run([
         "--profile",
