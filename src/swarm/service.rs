@@ -421,22 +421,33 @@ impl ServiceCreate {
     /// The command line with the values of the `-e` variables named in `secrets` masked.
     pub fn masked(&self, secrets: &[String]) -> ServiceCreate {
         let mut masked = self.clone();
-        for occurrence in self.options.iter().filter(|o| o.flag.long == "env") {
-            let Some(text) = occurrence.text().and_then(OsStr::to_str) else {
-                continue;
-            };
-            let Some((name, _)) = text.split_once('=') else {
-                continue;
-            };
-            if !secrets.iter().any(|s| s == name) {
-                continue;
-            }
-            let last = occurrence.tokens.end - 1;
-            let word = self.argv[last].to_string_lossy().into_owned();
-            let prefix = &word[..word.len() - text.len()];
-            masked.argv[last] = format!("{prefix}{name}=***").into();
-        }
+        mask_variables(&mut masked.argv, &self.options, "env", secrets);
         masked
+    }
+}
+
+/// Masks, in `argv`, the values of the `NAME=VALUE` words of `flag` (`env`, `env-add`) whose
+/// name is one of `secrets`, as `NAME=***`.
+pub fn mask_variables(
+    argv: &mut [OsString],
+    options: &[Occurrence],
+    flag: &str,
+    secrets: &[String],
+) {
+    for occurrence in options.iter().filter(|o| o.flag.long == flag) {
+        let Some(text) = occurrence.text().and_then(OsStr::to_str) else {
+            continue;
+        };
+        let Some((name, _)) = text.split_once('=') else {
+            continue;
+        };
+        if !secrets.iter().any(|s| s == name) {
+            continue;
+        }
+        let last = occurrence.tokens.end - 1;
+        let word = argv[last].to_string_lossy().into_owned();
+        let prefix = &word[..word.len() - text.len()];
+        argv[last] = format!("{prefix}{name}=***").into();
     }
 }
 

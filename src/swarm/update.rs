@@ -29,7 +29,7 @@ use crate::docker::values::{
     normalize_capability, parse_bytes, parse_cpus, parse_duration, parse_int,
 };
 use crate::spec::{ContainerSpec, Edit, EnvSource, EnvVar, MountKind, Port, Sourced};
-use crate::swarm::service::{ServiceError, check_value};
+use crate::swarm::service::{ServiceError, check_value, mask_variables};
 
 use ValueKind::{Bool, Bytes, Decimal, Duration, Int, Text, Uint};
 
@@ -666,21 +666,7 @@ impl ServiceUpdate {
     /// The command line with the values of the `--env-add` variables named in `secrets` masked.
     pub fn masked(&self, secrets: &[String]) -> ServiceUpdate {
         let mut masked = self.clone();
-        for occurrence in self.options.iter().filter(|o| o.flag.long == "env-add") {
-            let Some(text) = occurrence.text().and_then(OsStr::to_str) else {
-                continue;
-            };
-            let Some((name, _)) = text.split_once('=') else {
-                continue;
-            };
-            if !secrets.iter().any(|s| s == name) {
-                continue;
-            }
-            let last = occurrence.tokens.end - 1;
-            let word = self.argv[last].to_string_lossy().into_owned();
-            let prefix = &word[..word.len() - text.len()];
-            masked.argv[last] = format!("{prefix}{name}=***").into();
-        }
+        mask_variables(&mut masked.argv, &self.options, "env-add", secrets);
         masked
     }
 }
