@@ -121,16 +121,20 @@ impl Plan {
 /// What a front end cannot express in its own syntax. `plan_within` shows it every change that
 /// would edit the container; the front end turns a change it cannot deliver into a refusal
 /// that says why (a `compose run` option the model cannot override, a read-only root where
-/// Compose copies secrets into it).
+/// Compose copies secrets into it). It returns the warnings the delivery itself calls for,
+/// which `plan_within` adds to the plan (a Swarm tmpfs that cannot have the container user's
+/// owner).
 pub trait Limits {
-    fn limit(&self, change: &mut Change);
+    fn limit(&self, change: &mut Change) -> Vec<Change>;
 }
 
 /// A front end that can deliver every edit.
 pub struct NoLimits;
 
 impl Limits for NoLimits {
-    fn limit(&self, _change: &mut Change) {}
+    fn limit(&self, _change: &mut Change) -> Vec<Change> {
+        Vec::new()
+    }
 }
 
 /// Plans one container for a front end that can deliver every edit.
@@ -178,12 +182,14 @@ pub fn plan_within(
         ));
     }
     crate::scratch::own_scratch(&mut changes, spec, context);
+    let mut caveats = Vec::new();
     for change in changes
         .iter_mut()
         .filter(|c| matches!(c.kind, ChangeKind::Added | ChangeKind::Tightened))
     {
-        limits.limit(change);
+        caveats.extend(limits.limit(change));
     }
+    changes.extend(caveats);
     let mut plan = Plan {
         profile: profile.name.clone(),
         changes,

@@ -16,7 +16,7 @@ pub struct ServiceLimits {
 }
 
 impl Limits for ServiceLimits {
-    fn limit(&self, change: &mut Change) {
+    fn limit(&self, change: &mut Change) -> Vec<Change> {
         refuse_run_override(change);
         if !self.copied_into_rootfs.is_empty() && change.edits.contains(&Edit::ReadOnlyRootfs) {
             change.kind = ChangeKind::Refused;
@@ -24,6 +24,7 @@ impl Limits for ServiceLimits {
             change.reason = "compose copies these secrets or configs into the root filesystem and refuses them in a read-only service: give them a `file:` source, or waive read-only-rootfs with an `x-hardrun` waiver".into();
             change.edits.clear();
         }
+        Vec::new()
     }
 }
 

@@ -28,7 +28,7 @@ pub struct PodLimits {
 }
 
 impl Limits for PodLimits {
-    fn limit(&self, change: &mut Change) {
+    fn limit(&self, change: &mut Change) -> Vec<Change> {
         let health_command = change.edits.iter().any(|e| matches!(e, Edit::HealthCmd(_)));
         let mut missing: Vec<&'static str> = Vec::new();
         let mut refused = None;
@@ -51,10 +51,10 @@ impl Limits for PodLimits {
             change.kind = ChangeKind::Refused;
             change.reason = format!("{}; {why}", change.reason);
             change.edits.clear();
-            return;
+            return Vec::new();
         }
         if missing.is_empty() {
-            return;
+            return Vec::new();
         }
         let said = missing.join("; ");
         if !change.edits.is_empty() {
@@ -66,6 +66,7 @@ impl Limits for PodLimits {
             change.kind = ChangeKind::Kept;
             change.reason = format!("not applicable: {said}");
         }
+        Vec::new()
     }
 }
 

@@ -122,9 +122,11 @@ fn tmpfs_loss(options: &str, mode: bool) -> (Vec<String>, String) {
 }
 
 impl Limits for StackLimits {
-    fn limit(&self, change: &mut Change) {
+    fn limit(&self, change: &mut Change) -> Vec<Change> {
         let mut lost: Vec<(String, &'static str)> = Vec::new();
         let mut tmpfs_lost: Vec<String> = Vec::new();
+        // The scratch paths a non-root user needs to own, but a Swarm tmpfs cannot give it.
+        let mut unowned: Vec<String> = Vec::new();
         let mut kept = Vec::new();
         let memory = change
             .edits
@@ -147,6 +149,11 @@ impl Limits for StackLimits {
                     if !gone.is_empty() {
                         tmpfs_lost.push(format!("{target} ({})", gone.join(",")));
                     }
+                    if gone.iter().any(|o| o.starts_with("uid="))
+                        && !WORLD_WRITABLE.contains(&target.as_str())
+                    {
+                        unowned.push(target.clone());
+                    }
                     kept.push(Edit::Tmpfs { target, options });
                 }
                 other => kept.push(other),
@@ -160,8 +167,9 @@ impl Limits for StackLimits {
                 tmpfs_lost.join(", ")
             );
         }
+        let caveats = unowned_warning(change.rule, &unowned).into_iter().collect();
         if lost.is_empty() {
-            return;
+            return caveats;
         }
         let why: Vec<&str> = lost.iter().map(|(why, _)| why.as_str()).collect();
         let way_out: Vec<&str> = lost.iter().map(|(_, way)| *way).collect();
@@ -188,7 +196,32 @@ impl Limits for StackLimits {
                 );
             }
         }
+        caveats
     }
+}
+
+/// The directories every image has world-writable (sticky, 1777): a tmpfs there keeps that
+/// mode, so any user can write it without an owner.
+const WORLD_WRITABLE: [&str; 2] = ["/tmp", "/var/tmp"];
+
+/// The warning, beside the change, that a non-root container user may not be able to write the
+/// Swarm tmpfs at `unowned`: a tmpfs mounted over a directory of the image keeps that
+/// directory's owner (root) and, before runc 1.1.9, its mode. Said under every profile: the rest
+/// of the tmpfs is delivered.
+fn unowned_warning(rule: &'static str, unowned: &[String]) -> Option<Change> {
+    if unowned.is_empty() {
+        return None;
+    }
+    Some(Change {
+        rule,
+        kind: ChangeKind::Warned,
+        reason: format!(
+            "a Swarm tmpfs cannot be given the container user's owner: {} will belong to root where the image has the directory (and keep its mode before runc 1.1.9), so the service's non-root user may not be able to write there; help: an image whose writable directories belong to its user, or waive {rule} for this service (`x-hardrun: {{allow: [{rule}], reason: …}}`)",
+            unowned.join(", ")
+        ),
+        offending: None,
+        edits: Vec::new(),
+    })
 }
 
 /// The limits of `service update --rollback`: the service returns to its previous spec, and
@@ -198,10 +231,10 @@ impl Limits for StackLimits {
 pub struct RollbackLimits(pub StackLimits);
 
 impl Limits for RollbackLimits {
-    fn limit(&self, change: &mut Change) {
-        self.0.limit(change);
+    fn limit(&self, change: &mut Change) -> Vec<Change> {
+        let caveats = self.0.limit(change);
         if change.edits.is_empty() {
-            return;
+            return caveats;
         }
         change.kind = ChangeKind::Refused;
         change.edits.clear();
@@ -209,6 +242,7 @@ impl Limits for RollbackLimits {
             "{}; the previous spec a rollback returns to lacks this, and `service update --rollback` takes no other flag to add it; help: update the service with hardrun instead (`hardrun service update --image IMAGE SERVICE` with the image to return to), or waive the rule with `--allow {}=REASON`",
             change.reason, change.rule
         );
+        Vec::new()
     }
 }
 
@@ -327,6 +361,53 @@ mod tests {
             }
         );
         assert!(tmpfs.reason.contains("/tmp (mode=1777,uid=1000,gid=1000)"));
+    }
+
+    #[test]
+    fn an_unowned_tmpfs_over_an_image_directory_is_a_warning_of_its_own() {
+        let tmpfs = |target: &str| Edit::Tmpfs {
+            target: target.into(),
+            options: "rw,size=100m,mode=1777,uid=101,gid=101".into(),
+        };
+        let mut change = change(
+            "read-only-rootfs",
+            vec![Edit::ReadOnlyRootfs, tmpfs("/tmp"), tmpfs("/var/lib/nginx")],
+        );
+        for limits in [
+            WARN,
+            StackLimits {
+                tmpfs_mode: true,
+                policy: Inexpressible::Deny,
+                ..WARN
+            },
+        ] {
+            let caveats = limits.limit(&mut change.clone());
+            assert_eq!(caveats.len(), 1, "{caveats:?}");
+            assert_eq!(caveats[0].kind, ChangeKind::Warned);
+            assert_eq!(caveats[0].rule, "read-only-rootfs");
+            // /tmp is world-writable in the image already; /var/lib/nginx belongs to root.
+            assert!(
+                caveats[0]
+                    .reason
+                    .contains(": /var/lib/nginx will belong to root"),
+                "{}",
+                caveats[0].reason
+            );
+            assert!(
+                caveats[0]
+                    .reason
+                    .contains("x-hardrun: {allow: [read-only-rootfs]")
+            );
+        }
+        // Root's tmpfs has no owner to lose; nor has /tmp alone.
+        let mut as_root = change.clone();
+        as_root.edits = vec![Edit::Tmpfs {
+            target: "/var/lib/nginx".into(),
+            options: "rw,size=100m,mode=1777".into(),
+        }];
+        assert!(WARN.limit(&mut as_root).is_empty());
+        change.edits.truncate(2);
+        assert!(WARN.limit(&mut change).is_empty());
     }
 
     #[test]

@@ -466,6 +466,23 @@ secrets:
         &stack,
     ]);
     explain.assert_code(0);
+    let plain = sandbox.run([
+        "--profile",
+        "production",
+        "--dry-run",
+        "stack",
+        "deploy",
+        "-c",
+        "web.yaml",
+        &stack,
+    ]);
+    plain.assert_code(0);
+    assert!(
+        plain.stderr.contains(
+            "hardrun: warning: read-only-rootfs: a Swarm tmpfs cannot be given the container user's owner: /var/cache/nginx, /var/lib/nginx, /var/log/nginx, /run will belong to root"
+        ),
+        "said without --explain too: {plain}"
+    );
     assert!(
         explain
             .stderr
