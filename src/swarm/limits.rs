@@ -9,7 +9,8 @@
 //! A change that loses a security control this way is reported (`inexpressible: warn`, the
 //! default) or refused with the way out named (`inexpressible: deny`, as `strict` says). A
 //! tmpfs that loses only its mode or owner loosens nothing: the rest of it is delivered and
-//! the loss said, whatever the profile says. Pure.
+//! the loss said, whatever the profile says; where the container's non-root user would need to
+//! own it (any path but `/tmp` and `/var/tmp`), as a warning of its own. Pure.
 
 use crate::docker::values::{parse_bytes, parse_swap};
 use crate::plan::{Change, ChangeKind, Limits};
