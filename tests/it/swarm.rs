@@ -8,6 +8,7 @@
 //! touched: the test fails and says so. Images are the local test images (`--resolve-image
 //! never`: nothing is pulled).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -293,20 +294,13 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
         let container = Container::named(engine, task);
         let inside = probe_inside(engine, &container);
         eprintln!("observed [swarm {task}] inside: {inside:?}");
-        assert_root_read_only(engine, task);
-        assert_eq!(inside["uid"], "1000", "{task}");
+        assert_production_task(engine, task, &inside);
         assert_eq!(inside["gid"], "1000", "{task}");
-        assert_eq!(hex_mask(inside.get("CapEff")), 0, "{task}: CapEff");
         assert_eq!(
             hex_mask(inside.get("CapBnd")),
             1 << 10,
             "{task}: only NET_BIND_SERVICE is bounded"
         );
-        // Swarm cannot express it, as --explain says.
-        assert_eq!(inside["NoNewPrivs"], "0", "{task}");
-        assert_eq!(inside["pids"], "100", "{task}");
-        assert_eq!(inside["memory"], "536870912", "{task}");
-        assert_eq!(inside["tmp_write"], "ok", "{task}: /tmp");
         assert!(
             inside["tmp_exec"].contains("Permission denied"),
             "{task}: noexec /tmp ran a script: {}",
@@ -335,6 +329,19 @@ fn a_production_stack_runs_every_control_swarm_can_express() {
     drop(swarm);
     let state = engine.docker_ok(["info", "--format", "{{.Swarm.LocalNodeState}}"]);
     assert_eq!(state.trim(), "inactive", "the swarm is left");
+}
+
+/// A task container hardened under production as far as Swarm can: a read-only root, the
+/// profile's user 1000, no effective capability, the profile's pids and memory limits, a
+/// writable /tmp; and no no-new-privileges, which Swarm cannot express (as --explain says).
+fn assert_production_task(engine: &Engine, task: &str, inside: &BTreeMap<String, String>) {
+    assert_root_read_only(engine, task);
+    assert_eq!(inside["uid"], "1000", "{task}");
+    assert_eq!(hex_mask(inside.get("CapEff")), 0, "{task}: CapEff");
+    assert_eq!(inside["NoNewPrivs"], "0", "{task}");
+    assert_eq!(inside["pids"], "100", "{task}");
+    assert_eq!(inside["memory"], "536870912", "{task}");
+    assert_eq!(inside["tmp_write"], "ok", "{task}: /tmp");
 }
 
 /// A write to `/` as root inside the task fails: its root filesystem is read-only.
@@ -522,13 +529,7 @@ fn service_create(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
     let container = Container::named(engine, task);
     let inside = probe_inside(engine, &container);
     eprintln!("observed [service {task}] inside: {inside:?}");
-    assert_root_read_only(engine, task);
-    assert_eq!(inside["uid"], "1000");
-    assert_eq!(hex_mask(inside.get("CapEff")), 0);
-    assert_eq!(inside["NoNewPrivs"], "0");
-    assert_eq!(inside["pids"], "100");
-    assert_eq!(inside["memory"], "536870912");
-    assert_eq!(inside["tmp_write"], "ok");
+    assert_production_task(engine, task, &inside);
     let inspect = engine.inspect(task);
     assert_eq!(inspect["HostConfig"]["ReadonlyRootfs"], true);
     assert_eq!(
@@ -605,19 +606,12 @@ fn service_update(engine: &'static Engine, swarm: &Swarm, sandbox: &Sandbox) {
     let container = Container::named(engine, task);
     let inside = probe_inside(engine, &container);
     eprintln!("observed [service update {task}] inside: {inside:?}");
-    assert_root_read_only(engine, task);
-    assert_eq!(inside["uid"], "1000");
-    assert_eq!(hex_mask(inside.get("CapEff")), 0, "CapEff");
+    assert_production_task(engine, task, &inside);
     assert_eq!(
         hex_mask(inside.get("CapBnd")),
         1 << 10,
         "only NET_BIND_SERVICE"
     );
-    // Swarm cannot express it, as --explain says.
-    assert_eq!(inside["NoNewPrivs"], "0");
-    assert_eq!(inside["pids"], "100");
-    assert_eq!(inside["memory"], "536870912");
-    assert_eq!(inside["tmp_write"], "ok");
     verified_as_a_task(sandbox, task);
     // Hardened once, the service needs nothing more: the update runs as typed.
     let again = sandbox.run([
