@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::engine::{Engine, e2e_required, engine};
+use crate::engine::Engine;
+use crate::lab::{LabContainer, lab_engine};
 use crate::support::{HARDRUN, Outcome, Sandbox};
 
 pub(crate) const NGINX: &str = "nginx:hardrun-lab";
@@ -22,70 +23,6 @@ const PYAPP: &str = "hardrun-lab/pyapp:1";
 
 /// The profile of these tests: production with the catalogue off.
 const PROFILE: &str = "extends: production\ncatalogue: off\n";
-
-/// Whether the lab images are there; missing, the test skips loudly, or fails when the
-/// end-to-end tests are required.
-pub(crate) fn lab(engine: &Engine, images: &[&str]) -> bool {
-    let missing: Vec<&str> = images
-        .iter()
-        .copied()
-        .filter(|image| {
-            !engine
-                .docker(["image", "inspect", "--format", "{{.Id}}", image])
-                .status
-                .success()
-        })
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "lab images missing: {} (build them with tests/lab/build)",
-        missing.join(", ")
-    );
-    assert!(!e2e_required(), "{message}");
-    eprintln!("SKIPPED: {message}");
-    false
-}
-
-/// A lab container of one test: named after it, removed with its anonymous volumes.
-struct LabContainer {
-    engine: &'static Engine,
-    name: String,
-}
-
-impl LabContainer {
-    fn new(engine: &'static Engine, test: &str) -> LabContainer {
-        let name = format!("hardrun-e2e-doctor-{test}-{}", std::process::id());
-        let _ = engine.docker(["rm", "-f", "-v", &name]);
-        LabContainer { engine, name }
-    }
-
-    fn format(&self, format: &str) -> String {
-        let out = self
-            .engine
-            .docker(["inspect", "--format", format, &self.name]);
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    /// Waits until `done` holds of `{{format}}` or the time is up.
-    fn wait_for(&self, format: &str, limit: Duration, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let value = self.format(format);
-            if done(&value) || start.elapsed() > limit {
-                return value;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for LabContainer {
-    fn drop(&mut self) {
-        let _ = self.engine.docker(["rm", "-f", "-v", &self.name]);
-    }
-}
 
 fn sandbox(engine: &Engine) -> Sandbox {
     let sandbox = engine.sandbox();
@@ -141,12 +78,9 @@ fn strings(value: &Value) -> Vec<String> {
 
 #[test]
 fn nginx_under_production_is_read_only_rootfs_and_its_lib_directory() {
-    let Some(engine) = engine() else { return };
-    if !lab(engine, &[NGINX]) {
-        return;
-    }
+    let Some(engine) = lab_engine() else { return };
     let sandbox = sandbox(engine);
-    let container = LabContainer::new(engine, "nginx");
+    let container = LabContainer::new(engine, "doctor-nginx");
     run(&sandbox, &container, &[NGINX]);
     let (text, json) = doctor_after_a_restart(&sandbox, &container);
     assert_eq!(text.code, Some(1), "{}", text.all_output());
@@ -173,15 +107,12 @@ fn nginx_under_production_is_read_only_rootfs_and_its_lib_directory() {
 
 #[test]
 fn postgres_under_production_is_non_root_user_and_its_own_account() {
-    let Some(engine) = engine() else { return };
-    if !lab(engine, &[POSTGRES]) {
-        return;
-    }
+    let Some(engine) = lab_engine() else { return };
     let sandbox = sandbox(engine);
     // The password as a file: production refuses it as a variable (env-secrets).
     let password = sandbox.write("password", "lab\n");
     let mount = format!("{}:/run/secrets/password:ro", password.display());
-    let container = LabContainer::new(engine, "postgres");
+    let container = LabContainer::new(engine, "doctor-postgres");
     run(
         &sandbox,
         &container,
@@ -211,14 +142,11 @@ fn postgres_under_production_is_non_root_user_and_its_own_account() {
 
 #[test]
 fn postgres_as_root_without_its_capabilities_is_drop_capabilities_and_its_run_directory() {
-    let Some(engine) = engine() else { return };
-    if !lab(engine, &[POSTGRES]) {
-        return;
-    }
+    let Some(engine) = lab_engine() else { return };
     let sandbox = sandbox(engine);
     let password = sandbox.write("password", "lab\n");
     let mount = format!("{}:/run/secrets/password:ro", password.display());
-    let container = LabContainer::new(engine, "postgres-root");
+    let container = LabContainer::new(engine, "doctor-postgres-root");
     // Root, as the official image starts, with non-root-user waived: the entrypoint's chmod of
     // the postgres user's PGDATA needs FOWNER, and its socket directory a writable /var/run.
     let out = hardrun(
@@ -270,12 +198,9 @@ fn postgres_as_root_without_its_capabilities_is_drop_capabilities_and_its_run_di
 
 #[test]
 fn the_python_app_under_production_is_read_only_rootfs_and_its_cache() {
-    let Some(engine) = engine() else { return };
-    if !lab(engine, &[PYAPP]) {
-        return;
-    }
+    let Some(engine) = lab_engine() else { return };
     let sandbox = sandbox(engine);
-    let container = LabContainer::new(engine, "pyapp");
+    let container = LabContainer::new(engine, "doctor-pyapp");
     run(&sandbox, &container, &[PYAPP]);
     let (text, json) = doctor_after_a_restart(&sandbox, &container);
     assert_eq!(text.code, Some(1), "{}", text.all_output());
@@ -296,12 +221,9 @@ fn the_python_app_under_production_is_read_only_rootfs_and_its_cache() {
 
 #[test]
 fn redis_works_under_production_as_it_is_and_doctor_says_so() {
-    let Some(engine) = engine() else { return };
-    if !lab(engine, &[REDIS]) {
-        return;
-    }
+    let Some(engine) = lab_engine() else { return };
     let sandbox = sandbox(engine);
-    let container = LabContainer::new(engine, "redis");
+    let container = LabContainer::new(engine, "doctor-redis");
     run(&sandbox, &container, &[REDIS]);
     // Up and answering before doctor is asked: a ready server, not one caught starting.
     let start = Instant::now();
@@ -330,12 +252,9 @@ fn redis_works_under_production_as_it_is_and_doctor_says_so() {
 
 #[test]
 fn a_tiny_memory_limit_is_memory_limit() {
-    let Some(engine) = engine() else { return };
-    if !lab(engine, &[PYAPP]) {
-        return;
-    }
+    let Some(engine) = lab_engine() else { return };
     let sandbox = sandbox(engine);
-    let container = LabContainer::new(engine, "oom");
+    let container = LabContainer::new(engine, "doctor-oom");
     // The app's Python asks for 64 MiB under a 16 MiB limit without swap: the kernel kills it.
     run(
         &sandbox,
@@ -368,17 +287,14 @@ fn a_tiny_memory_limit_is_memory_limit() {
 
 #[test]
 fn a_tiny_pids_limit_is_pids_limit_though_the_master_runs() {
-    let Some(engine) = engine() else { return };
-    if !lab(engine, &[NGINX]) {
-        return;
-    }
+    let Some(engine) = lab_engine() else { return };
     let sandbox = sandbox(engine);
     // What nginx needs under production, so that the only thing in its way is the limit.
     sandbox.write(
         ".hardrun.yaml",
         "adjustments:\n  - image: nginx:hardrun-lab\n    reason: its writable paths\n    writable: [/run, /var/lib/nginx]\n",
     );
-    let container = LabContainer::new(engine, "pids");
+    let container = LabContainer::new(engine, "doctor-pids");
     run(&sandbox, &container, &["--pids-limit", "1", NGINX]);
     // The master runs; its workers cannot be forked.
     let start = Instant::now();

@@ -630,10 +630,9 @@ impl Drop for Project<'_> {
 
 #[test]
 fn fit_compose_finds_the_service_s_adjustment_and_compose_up_applies_it() {
-    let Some(engine) = engine() else { return };
-    if !crate::doctor::lab(engine, &[NGINX]) {
+    let Some(engine) = crate::lab::lab_engine() else {
         return;
-    }
+    };
     let sandbox = sandbox(engine);
     let name = format!("hr-fitcompose-{}", std::process::id());
     sandbox.write(

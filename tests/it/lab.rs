@@ -151,13 +151,13 @@ pub(crate) fn lab_engine() -> Option<&'static Engine> {
 }
 
 /// A lab container: `docker rm -f -v` on drop (postgres and redis have anonymous volumes).
-struct LabContainer {
-    name: String,
+pub(crate) struct LabContainer {
+    pub(crate) name: String,
     engine: &'static Engine,
 }
 
 impl LabContainer {
-    fn new(engine: &'static Engine, test: &str) -> LabContainer {
+    pub(crate) fn new(engine: &'static Engine, test: &str) -> LabContainer {
         let container = LabContainer {
             name: format!("hr-lab-{test}-{}", std::process::id()),
             engine,
@@ -168,6 +168,24 @@ impl LabContainer {
 
     fn format(&self, format: &str) -> Option<String> {
         self.engine.inspect_format(&self.name, format)
+    }
+
+    /// Waits until `done` holds of `{{format}}` (empty while the container cannot be read) or
+    /// the time is up; the last value.
+    pub(crate) fn wait_for(
+        &self,
+        format: &str,
+        limit: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
+        let start = Instant::now();
+        loop {
+            let value = self.format(format).unwrap_or_default();
+            if done(&value) || start.elapsed() > limit {
+                return value;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     fn exec(&self, args: &[&str]) -> std::process::Output {
